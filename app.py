@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""CDK app: reads the stage configuration from cdk.json context and builds one stage per entry.
+
+    cdk synth                  # every stage in cdk.json "stages"
+    cdk synth -c stage=prod    # only prod
+
+Invalid configuration ends the run with one line naming the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+from catalog_constructs.errors import InvalidPropError
+from stacks.config import load_stages, select_stages
+from stacks.product_service_stage import ProductServiceStage
+
+
+CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
+
+
+def build_app(app: App) -> App:
+    """Add the configured stages (and the cdk-nag rule packs) to ``app``."""
+    stages_context = app.node.try_get_context("stages")
+    if stages_context is None and CDK_JSON.is_file():
+        # Run as plain `python app.py` (not through the CLI, which passes cdk.json context itself).
+        stages_context = json.loads(CDK_JSON.read_text())["context"].get("stages")
+    stages = load_stages(stages_context)
+    for config in select_stages(stages, app.node.try_get_context("stage")):
+        ProductServiceStage(app, config=config)
+    if app.node.try_get_context("nag") in (None, True, "true"):
+        Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    return app
+
+
+def main() -> int:
+    # The CDK's built-in CloudFormation validation plugin costs ~60% of synth time; cfn-lint runs on
+    # every template in the test suite instead (tests/test_cfn_lint.py).
+    app = App(builtin_cloud_formation_validation=False)
+    try:
+        build_app(app)
+    except InvalidPropError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

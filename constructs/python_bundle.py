@@ -1,0 +1,117 @@
+"""Bundle a Python Lambda package and its pinned dependencies without Docker, cached by content.
+
+Dependencies are installed with ``uv pip install --python-platform`` as wheels built for the function's
+architecture and Python version, so no container is needed. Both steps are cached under ``cache_dir``
+by a hash of their inputs, and that hash is the asset hash: templates stay byte-identical across
+machines, and a synth with a warm cache does no work and no network access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from aws_cdk import AssetHashType, aws_lambda as lambda_
+
+from catalog_constructs.errors import InvalidPropError
+
+_PLATFORMS = {"arm64": "aarch64-manylinux2014", "x86_64": "x86_64-manylinux2014"}
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".pytest_cache")
+# Bump to invalidate every cached bundle when the way bundles are built changes.
+_BUNDLE_FORMAT = "1"
+
+
+class BundlingError(RuntimeError):
+    """Installing a function's dependencies failed (the message carries uv's output)."""
+
+
+def _source_digest(package_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        if path.suffix in {".pyc", ".pyo"}:
+            continue
+        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _uv() -> str:
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+        if not found:
+            raise BundlingError("uv is needed to bundle Lambda dependencies: install the project (make setup)")
+        return found
+
+
+def _publish(build: callable, target: Path) -> None:
+    """Build into a temporary sibling of ``target`` and rename it into place (atomic, race-safe)."""
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        build(tmp)
+        os.replace(tmp, target)
+    except OSError:
+        if not target.exists():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _install_dependencies(requirements: Path, python_version: str, architecture: str, target: Path) -> None:
+    command = [
+        _uv(), "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:", "--no-compile",
+        "--python-platform", _PLATFORMS[architecture], "--python-version", python_version,
+        "--target", str(target), "-r", str(requirements),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BundlingError(f"uv could not install {requirements}: {result.stderr.strip() or result.stdout.strip()}")
+    for cache in target.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def bundled_code(
+    *,
+    package_dir: Path,
+    requirements: Path,
+    python_version: str,
+    architecture: str,
+    cache_dir: Path,
+) -> lambda_.Code:
+    """The Lambda code asset for ``package_dir`` plus the pinned ``requirements`` for the given platform.
+
+    :param package_dir: the importable package to ship (copied under its own name).
+    :param requirements: a fully pinned requirements file (installed with --no-deps: list every package).
+    :param python_version: the function's Python version, e.g. ``3.13``.
+    :param architecture: ``arm64`` or ``x86_64``.
+    :param cache_dir: where dependency sets and assembled bundles are kept between synths.
+    """
+    if architecture not in _PLATFORMS:
+        raise InvalidPropError("architecture", architecture, "one of " + ", ".join(_PLATFORMS))
+    if not (package_dir / "__init__.py").is_file():
+        raise InvalidPropError("package_dir", str(package_dir), "a Python package directory (with __init__.py)")
+    deps_key = hashlib.sha256(
+        b"\0".join([_BUNDLE_FORMAT.encode(), requirements.read_bytes(), python_version.encode(), architecture.encode()])
+    ).hexdigest()[:20]
+    deps_dir = cache_dir / "deps" / f"py{python_version}-{architecture}-{deps_key}"
+    _publish(lambda tmp: _install_dependencies(requirements, python_version, architecture, tmp), deps_dir)
+
+    asset_hash = hashlib.sha256(f"{deps_key}:{package_dir.name}:{_source_digest(package_dir)}".encode()).hexdigest()
+    asset_dir = cache_dir / "assets" / asset_hash[:32]
+
+    def assemble(tmp: Path) -> None:
+        shutil.copytree(deps_dir, tmp, dirs_exist_ok=True)
+        shutil.copytree(package_dir, tmp / package_dir.name, ignore=_IGNORED)
+
+    _publish(assemble, asset_dir)
+    return lambda_.Code.from_asset(str(asset_dir), asset_hash=asset_hash, asset_hash_type=AssetHashType.CUSTOM)

@@ -1,0 +1,93 @@
+"""SharedFileSystem: an encrypted EFS file system that functions mount through one access point."""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import RemovalPolicy, aws_ec2 as ec2, aws_efs as efs, aws_iam as iam
+from constructs import Construct
+
+from catalog_constructs.errors import InvalidPropError
+
+_PERMISSIONS = re.compile(r"^[0-7]{3,4}$")
+_ROOT_PATH = re.compile(r"^(/[A-Za-z0-9_.\-]+)+$")
+
+
+class SharedFileSystem(Construct):
+    """Encrypted EFS with mount targets in the private subnets, TLS-only, IAM-authorized mounts.
+
+    The file system and its security group admit nobody by default: a function is let in by
+    ``ServiceFunction`` (security-group ingress on 2049 from the function's own group, and an IAM grant
+    of ClientMount/ClientWrite scoped to this file system through the access point).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        vpc_subnets: ec2.SubnetSelection,
+        root_path: str = "/product",
+        posix_uid: int = 1001,
+        posix_gid: int = 1001,
+        root_permissions: str = "750",
+        automatic_backups: bool = True,
+        performance_mode: efs.PerformanceMode = efs.PerformanceMode.GENERAL_PURPOSE,
+        throughput_mode: efs.ThroughputMode = efs.ThroughputMode.ELASTIC,
+    ) -> None:
+        """
+        :param vpc: the VPC to place mount targets in.
+        :param vpc_subnets: subnets for mount targets (one per AZ; use the private subnets).
+        :param root_path: directory the access point exposes as the root (default ``/product``).
+        :param posix_uid: POSIX user id every access goes through as (default 1001, not root).
+        :param posix_gid: POSIX group id every access goes through as (default 1001, not root).
+        :param root_permissions: octal mode the root directory is created with (default ``750``).
+        :param automatic_backups: enrol the file system in AWS Backup's daily plan (default on).
+        :param performance_mode: EFS performance mode (default general purpose). Changing it replaces the file system.
+        :param throughput_mode: EFS throughput mode (default elastic).
+        """
+        if not isinstance(root_path, str) or not _ROOT_PATH.fullmatch(root_path):
+            raise InvalidPropError("root_path", root_path, "an absolute path such as /product")
+        for field, value in (("posix_uid", posix_uid), ("posix_gid", posix_gid)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4_294_967_295:
+                raise InvalidPropError(field, value, "a non-root POSIX id from 1 to 4294967295")
+        if not isinstance(root_permissions, str) or not _PERMISSIONS.fullmatch(root_permissions):
+            raise InvalidPropError("root_permissions", root_permissions, "an octal mode such as 750")
+        super().__init__(scope, construct_id)
+
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="EFS mount targets: NFS from the functions that mount this file system only",
+            allow_all_outbound=False,
+        )
+        self.file_system = efs.FileSystem(
+            self,
+            "FileSystem",
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_group=self.security_group,
+            encrypted=True,
+            enable_automatic_backups=automatic_backups,
+            performance_mode=performance_mode,
+            throughput_mode=throughput_mode,
+            removal_policy=RemovalPolicy.RETAIN,
+            allow_anonymous_access=False,
+        )
+        self.file_system.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyUnencryptedTransport",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["*"],
+                conditions={"Bool": {"aws:SecureTransport": "false"}},
+            )
+        )
+        self.access_point = self.file_system.add_access_point(
+            "AccessPoint",
+            path=root_path,
+            create_acl=efs.Acl(owner_uid=str(posix_uid), owner_gid=str(posix_gid), permissions=root_permissions),
+            posix_user=efs.PosixUser(uid=str(posix_uid), gid=str(posix_gid)),
+        )

@@ -1,0 +1,1 @@
+"""Product catalog API: the Lambda runtime behind /product."""

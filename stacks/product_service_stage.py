@@ -1,0 +1,28 @@
+"""ProductServiceStage: one deployable copy of the service (network, stateful, service stacks)."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stage, Tags
+from constructs import Construct
+
+from stacks.config import StageConfig, config_section
+from stacks.network_stack import NetworkStack
+from stacks.service_stack import ServiceStack
+from stacks.stateful_stack import StatefulStack
+
+
+class ProductServiceStage(Stage):
+    """Network, stateful and service stacks for one stage, deployed in that order."""
+
+    def __init__(self, scope: Construct, *, config: StageConfig) -> None:
+        super().__init__(
+            scope, config.name, env=Environment(account=config.account, region=config.region)
+        )
+        with config_section(f"stages.{config.name}"):
+            self.network = NetworkStack(self, "Network", config=config.network)
+            self.stateful = StatefulStack(self, "Stateful", config=config, network=self.network.network)
+            self.service = ServiceStack(
+                self, "Service", config=config, network=self.network.network, stateful=self.stateful
+            )
+        Tags.of(self).add("service", "product-catalog")
+        Tags.of(self).add("stage", config.name)

@@ -1,0 +1,69 @@
+"""StatefulStack: everything that holds data (tables, file system, user pool), apart from the code."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_kms as kms
+from constructs import Construct
+
+from catalog_constructs.idempotency_table import IdempotencyTable
+from catalog_constructs.product_table import ProductTable, ProvisionedCapacity
+from catalog_constructs.product_user_pool import ProductUserPool
+from catalog_constructs.service_network import ServiceNetwork
+from catalog_constructs.shared_file_system import SharedFileSystem
+from stacks.config import StageConfig, config_section
+
+
+class StatefulStack(Stack):
+    """Data that must survive any redeploy of the service: every resource here is retained."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, network: ServiceNetwork, **kwargs
+    ) -> None:
+        super().__init__(scope, construct_id, termination_protection=config.termination_protection, **kwargs)
+        table = config.table
+        self.encryption_key = (
+            kms.Key(
+                self,
+                "DataKey",
+                description="Encrypts the product catalog tables",
+                enable_key_rotation=True,
+                removal_policy=RemovalPolicy.RETAIN,
+                pending_window=Duration.days(30),
+            )
+            if table.customer_managed_key
+            else None
+        )
+        with config_section("table"):
+            self.product_table = ProductTable(
+                self,
+                "ProductTable",
+                table_name=table.table_name,
+                partition_key=table.partition_key,
+                provisioned=ProvisionedCapacity(**vars(table.provisioned)) if table.provisioned else None,
+                encryption_key=self.encryption_key,
+                deletion_protection=table.deletion_protection,
+                stream=dynamodb.StreamViewType[table.stream] if table.stream else None,
+                time_to_live_attribute=table.time_to_live_attribute,
+            )
+        self.idempotency_table = IdempotencyTable(
+            self,
+            "IdempotencyTable",
+            encryption_key=self.encryption_key,
+            deletion_protection=table.deletion_protection,
+        )
+        fs = config.file_system
+        with config_section("file_system"):
+            self.file_system = SharedFileSystem(
+                self,
+                "FileSystem",
+                vpc=network.vpc,
+                vpc_subnets=network.private_subnets,
+                root_path=fs.root_path,
+                posix_uid=fs.posix_uid,
+                posix_gid=fs.posix_gid,
+                root_permissions=fs.root_permissions,
+                automatic_backups=fs.automatic_backups,
+            )
+        self.user_pool = ProductUserPool(
+            self, "UserPool", deletion_protection=config.user_pool_deletion_protection
+        )
