@@ -1,1 +1,293 @@
-def lambda_handler(event, context):\n    raise NotImplementedError
+"""The Lambda handler behind /product: routing and HTTP mapping; persistence lives in repository.py.
+
+Status codes: 200 read/list/update, 201 create, 204 delete; 400 malformed JSON, query or header;
+404 unknown route or id; 405 wrong method; 409 same Idempotency-Key still in progress; 412 stale
+If-Match; 413 body over 16 KiB; 415 not application/json; 422 invalid fields or an Idempotency-Key
+reused with a different body; 428 PUT without If-Match; 500 anything unexpected (request id only).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from functools import lru_cache, partial
+from http import HTTPStatus
+from typing import Annotated, Any, Callable
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from product_api.errors import (
+    ApiError,
+    Conflict,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionRequired,
+    UnsupportedMediaType,
+    ValidationFailed,
+    error_response,
+)
+from product_api.models import Product, ProductIn, ProductPage, is_valid_id
+from product_api.pagination import MAX_TOKEN_LENGTH, decode_token, encode_token
+from product_api.repository import dynamodb_client, repository
+from product_api.settings import settings
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_IDEMPOTENCY_KEY = 255
+ROUTE_PATTERNS: dict[re.Pattern[str], tuple[str, ...]] = {
+    re.compile(r"^/product/?$"): ("GET", "POST"),
+    re.compile(r"^/product/[^/]+/?$"): ("DELETE", "GET", "PUT"),
+}
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayRestResolver(
+    enable_validation=True,
+    # Prices are exact decimals: never let a JSON number pass through a float.
+    json_body_deserializer=partial(json.loads, parse_float=Decimal),
+)
+IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="key",
+    payload_validation_jmespath="product",
+    expires_after_seconds=86_400,
+)
+
+# The path parameter is called id, as in the API Gateway resource /product/{id}.
+ProductId = Annotated[str, Path(description="Product UUID")]
+
+
+def _header(name: str) -> str | None:
+    headers = app.current_event.headers or {}
+    lowered = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == lowered), None)
+
+
+def _request_id() -> str | None:
+    context = app.current_event.raw_event.get("requestContext")
+    return context.get("requestId") if isinstance(context, dict) else None
+
+
+def _product_response(product: Product, status: HTTPStatus = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=product.model_dump_json(),
+        headers={"ETag": product.etag, **(headers or {})},
+    )
+
+
+def _checked_id(product_id: str) -> str:
+    # Ids are server-generated UUIDs: anything else cannot exist (and must not reach DynamoDB's key limits).
+    if not is_valid_id(product_id):
+        raise NotFound(f"product {product_id[:64]!r} does not exist")
+    return product_id
+
+
+def _if_match(required: bool) -> int | None:
+    """The version If-Match asks for; None for ``*`` (or absent when not required)."""
+    value = _header("If-Match")
+    if value is None:
+        if required:
+            raise PreconditionRequired("If-Match is required: send the ETag of the version you are replacing")
+        return None
+    if value.strip() == "*":
+        return None
+    match = _ETAG.fullmatch(value)
+    if not match:
+        raise MalformedRequest('If-Match must be one ETag such as "3", or *', details=[{"field": "If-Match"}])
+    return int(match.group(1))
+
+
+def _caller() -> str:
+    context = app.current_event.raw_event.get("requestContext")
+    authorizer = context.get("authorizer") if isinstance(context, dict) else None
+    claims = authorizer.get("claims") if isinstance(authorizer, dict) else None
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    return subject if isinstance(subject, str) and subject else "anonymous"
+
+
+@lru_cache(maxsize=1)
+def _create_once() -> Callable[..., dict[str, Any]]:
+    """Product creation made idempotent per (caller, Idempotency-Key) by Powertools, built on first use."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
+    store = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name, boto3_client=dynamodb_client())
+
+    @idempotent_function(data_keyword_argument="request", config=IDEMPOTENCY, persistence_store=store)
+    def create(request: dict[str, Any]) -> dict[str, Any]:
+        return json.loads(repository().create(ProductIn.model_validate(request["product"])).model_dump_json())
+
+    return create
+
+
+def enforce_json_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """413/415 before anything parses the body."""
+    event = app.current_event
+    if event.http_method in ("POST", "PUT"):
+        body = event.body or ""
+        size = len(body) * 3 // 4 if event.is_base64_encoded else len(body.encode("utf-8", "surrogatepass"))
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
+        content_type = (_header("Content-Type") or "").lower()
+        media_type, _, parameters = content_type.partition(";")
+        charset = re.search(r"charset\s*=\s*\"?([\w-]+)", parameters)
+        if media_type.strip() != "application/json" or (charset and charset.group(1) not in ("utf-8", "utf8")):
+            raise UnsupportedMediaType("send the body as application/json (UTF-8)")
+        if event.is_base64_encoded:
+            raise UnsupportedMediaType("send the body as UTF-8 JSON text, not base64")
+    return next_middleware(app)
+
+
+app.use(middlewares=[enforce_json_body])
+
+
+@app.get("/product", summary="List products", responses={200: {"description": "A page of products", "content": {"application/json": {"model": ProductPage}}}})
+def list_products(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+    next_token: Annotated[str | None, Query(max_length=MAX_TOKEN_LENGTH, description="From the previous page")] = None,
+):
+    after = decode_token(next_token) if next_token is not None else None
+    products, last_id = repository().list(limit=limit, after_id=after)
+    page = ProductPage(items=products, next_token=encode_token(last_id) if last_id else None)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.model_dump_json())
+
+
+@app.post(
+    "/product",
+    summary="Create a product",
+    responses={201: {"description": "Created", "content": {"application/json": {"model": Product}}}},
+)
+def create_product(product: Annotated[ProductIn, Body()]):
+    key = _header("Idempotency-Key")
+    if key is None:
+        created = repository().create(product)
+    else:
+        if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
+            raise MalformedRequest(
+                f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters",
+                details=[{"field": "Idempotency-Key"}],
+            )
+        request = {"key": f"{_caller()}#{key}", "product": json.loads(product.model_dump_json())}
+        created = Product.model_validate(_create_once()(request=request))
+    metrics.add_metric(name="ProductCreated", unit=MetricUnit.Count, value=1)
+    base = app.current_event.raw_event.get("requestContext", {}).get("path") or "/product"
+    return _product_response(created, HTTPStatus.CREATED, {"Location": f"{str(base).rstrip('/')}/{created.id}"})
+
+
+@app.get(
+    "/product/<id>",
+    summary="Get a product",
+    responses={200: {"description": "The product", "content": {"application/json": {"model": Product}}}},
+)
+def get_product(id: ProductId):
+    product = repository().get(_checked_id(id))
+    if product is None:
+        raise NotFound(f"product {id} does not exist")
+    return _product_response(product)
+
+
+@app.put(
+    "/product/<id>",
+    summary="Replace a product (If-Match required)",
+    responses={200: {"description": "Updated", "content": {"application/json": {"model": Product}}}},
+)
+def replace_product(id: ProductId, product: Annotated[ProductIn, Body()]):
+    expected = _if_match(required=True)
+    updated = repository().replace(_checked_id(id), product, expected_version=expected)
+    metrics.add_metric(name="ProductUpdated", unit=MetricUnit.Count, value=1)
+    return _product_response(updated)
+
+
+@app.delete("/product/<id>", summary="Delete a product (If-Match honoured)", responses={204: {"description": "Deleted"}})
+def delete_product(id: ProductId):
+    expected = _if_match(required=False)
+    repository().delete(_checked_id(id), expected_version=expected)
+    metrics.add_metric(name="ProductDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204, content_type=None, body="")
+
+
+@app.exception_handler(ApiError)
+def handle_api_error(error: ApiError) -> Response:
+    logger.info("request rejected", extra={"status": error.status, "code": error.code, "reason": error.message})
+    return error_response(
+        error.status, error.code, error.message, request_id=_request_id(), details=error.details, headers=error.headers
+    )
+
+
+@app.exception_handler(RequestValidationError)
+def handle_validation_error(error: RequestValidationError) -> Response:
+    problems = error.errors()
+    if any(problem.get("type") == "json_invalid" for problem in problems):
+        return handle_api_error(MalformedRequest("the body is not valid JSON"))
+    details = [
+        {
+            "field": ".".join(str(part) for part in problem.get("loc", ())[1:]) or str(problem.get("loc", ("body",))[0]),
+            "location": str(problem.get("loc", ("body",))[0]),
+            "message": problem.get("msg", "invalid"),
+            "type": problem.get("type", "invalid"),
+        }
+        for problem in problems
+    ]
+    return handle_api_error(ValidationFailed("the request has invalid fields", details=details))
+
+
+@app.exception_handler(NotFoundError)
+def handle_unknown_route(_: NotFoundError) -> Response:
+    path, method = app.current_event.path or "", app.current_event.http_method
+    for pattern, allowed in ROUTE_PATTERNS.items():
+        if pattern.match(path):
+            return handle_api_error(
+                MethodNotAllowed(f"{method} is not allowed on {path}", headers={"Allow": ", ".join(allowed)})
+            )
+    return handle_api_error(NotFound(f"no route for {method} {path[:200]}"))
+
+
+def _idempotency_errors() -> dict[type[Exception], ApiError]:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    return {
+        IdempotencyAlreadyInProgressError: Conflict("a request with this Idempotency-Key is still in progress; retry later"),
+        IdempotencyValidationError: ValidationFailed(
+            "this Idempotency-Key was already used with a different body", details=[{"field": "Idempotency-Key"}]
+        ),
+    }
+
+
+@app.exception_handler(Exception)
+def handle_unexpected(error: Exception) -> Response:
+    for kind, api_error in _idempotency_errors().items():
+        if isinstance(error, kind):
+            return handle_api_error(api_error)
+    logger.exception("unhandled error", extra={"path": app.current_event.path, "method": app.current_event.http_method})
+    return error_response(500, "internal_error", "internal error", request_id=_request_id())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    IDEMPOTENCY.register_lambda_context(context)
+    try:
+        return app.resolve(event, context)
+    except Exception:  # an event the resolver cannot even parse: still a JSON 500, never a crash
+        logger.exception("could not resolve event")
+        return {
+            "statusCode": 500,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps({"error": {"code": "internal_error", "message": "internal error"}}),
+            "isBase64Encoded": False,
+        }

@@ -1,0 +1,78 @@
+"""What a product is, and the limits a request must respect."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+MAX_NAME = 200
+MAX_DESCRIPTION = 2_000
+MAX_CATEGORY = 100
+MAX_PRICE = Decimal("999999999.99")
+MAX_STOCK = 1_000_000_000
+ID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+CENT = Decimal("0.01")
+
+
+def _no_bool(value: Any) -> Any:
+    # JSON true/false must not pass as 1/0 for a price or a count.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
+    return value
+
+
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_no_bool),
+    Field(ge=0, le=MAX_PRICE, max_digits=11, decimal_places=2, allow_inf_nan=False),
+    # Exact decimal text, always two places: never a float round trip.
+    PlainSerializer(lambda price: str(price.quantize(CENT)), return_type=str, when_used="json"),
+]
+Stock = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=MAX_STOCK)]
+
+
+class ProductIn(BaseModel):
+    """The body of POST /product and PUT /product/{id}."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=MAX_NAME, description="Display name")
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
+    price: Price = Field(description="Exact decimal, up to 2 places; a JSON number or a string")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")
+    category: str | None = Field(default=None, min_length=1, max_length=MAX_CATEGORY)
+    stock: Stock | None = Field(default=None, description="Units in stock")
+
+
+class Product(ProductIn):
+    """A stored product, as every response returns it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(description="Server-generated UUID")
+    created_at: str = Field(description="ISO 8601 UTC")
+    updated_at: str = Field(description="ISO 8601 UTC")
+    version: int = Field(ge=1, description="Incremented on every update; the ETag is its quoted value")
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+
+class ProductPage(BaseModel):
+    """The body of GET /product."""
+
+    items: list[Product]
+    next_token: str | None = Field(default=None, description="Pass back as ?next_token= for the next page")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def is_valid_id(value: str) -> bool:
+    return bool(ID_PATTERN.fullmatch(value))

@@ -1,0 +1,105 @@
+"""In-process runtime tests: the real handler against moto's in-memory DynamoDB."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from devtools.events import rest_event
+
+PRODUCT_TABLE = "product-test"
+IDEMPOTENCY_TABLE = "idempotency-test"
+VALID_PRODUCT = {"name": "Espresso cup", "description": "90 ml", "price": "12.50", "currency": "EUR", "stock": 3}
+
+
+def create_tables(client: Any) -> None:
+    for name in (PRODUCT_TABLE, IDEMPOTENCY_TABLE):
+        client.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+
+def reset_runtime_caches() -> None:
+    from product_api import handler, repository, settings
+
+    for cached in (settings.settings, repository.dynamodb_client, repository.repository, handler._create_once):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "DYNAMODB_TABLE_NAME": PRODUCT_TABLE,
+        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+        "PRIMARY_KEY": "id",
+        "POWERTOOLS_SERVICE_NAME": "product-catalog-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "ProductCatalogTest",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def dynamodb(aws_env: None) -> Iterator[Any]:
+    with mock_aws():
+        reset_runtime_caches()
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        create_tables(client)
+        yield client
+        reset_runtime_caches()
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "product-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:product-function:live"
+    aws_request_id: str = "test-request"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def error_code(self) -> str | None:
+        return self.body.get("error", {}).get("code") if isinstance(self.body, dict) else None
+
+
+class ApiClient:
+    """Calls the Lambda handler with REST proxy events and decodes its responses."""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> ApiResponse:
+        from product_api.handler import lambda_handler
+
+        result = lambda_handler(rest_event(method, path, **kwargs), LambdaContext())
+        headers = {**(result.get("headers") or {})}
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            headers.setdefault(key, values[0])
+        text = result.get("body") or ""
+        return ApiResponse(result["statusCode"], headers, json.loads(text) if text else None)
+
+    def create(self, body: dict[str, Any] | None = None, **kwargs: Any) -> ApiResponse:
+        return self.request("POST", "/product", body=body or VALID_PRODUCT, **kwargs)
+
+
+@pytest.fixture
+def api(dynamodb: Any) -> ApiClient:
+    return ApiClient()
