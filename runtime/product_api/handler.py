@@ -18,7 +18,6 @@ from typing import Annotated, Any, Callable
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -45,10 +44,9 @@ from product_api.settings import settings
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_IDEMPOTENCY_KEY = 255
-ROUTE_PATTERNS: dict[re.Pattern[str], tuple[str, ...]] = {
-    re.compile(r"^/product/?$"): ("GET", "POST"),
-    re.compile(r"^/product/[^/]+/?$"): ("DELETE", "GET", "PUT"),
-}
+_COLLECTION, _ITEM = re.compile(r"^/product/?$"), re.compile(r"^/product/[^/]+/?$")
+ROUTE_PATTERNS: dict[re.Pattern[str], tuple[str, ...]] = {_COLLECTION: ("GET", "POST"), _ITEM: ("DELETE", "GET", "PUT")}
+BODY_ROUTES: dict[str, re.Pattern[str]] = {"POST": _COLLECTION, "PUT": _ITEM}
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 
 logger = Logger()
@@ -132,25 +130,27 @@ def _create_once() -> Callable[..., dict[str, Any]]:
     return create
 
 
-def enforce_json_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    """413/415 before anything parses the body."""
-    event = app.current_event
-    if event.http_method in ("POST", "PUT"):
-        body = event.body or ""
-        size = len(body) * 3 // 4 if event.is_base64_encoded else len(body.encode("utf-8", "surrogatepass"))
-        if size > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
-        content_type = (_header("Content-Type") or "").lower()
-        media_type, _, parameters = content_type.partition(";")
-        charset = re.search(r"charset\s*=\s*\"?([\w-]+)", parameters)
-        if media_type.strip() != "application/json" or (charset and charset.group(1) not in ("utf-8", "utf8")):
-            raise UnsupportedMediaType("send the body as application/json (UTF-8)")
-        if event.is_base64_encoded:
-            raise UnsupportedMediaType("send the body as UTF-8 JSON text, not base64")
-    return next_middleware(app)
-
-
-app.use(middlewares=[enforce_json_body])
+def check_body(event: dict[str, Any]) -> ApiError | None:
+    """413/415 for a POST/PUT body, before Powertools' validation (which runs first of all middlewares)."""
+    route = BODY_ROUTES.get(str(event.get("httpMethod")))
+    if route is None or not route.match(str(event.get("path") or "")):
+        return None
+    body = event.get("body") or ""
+    if not isinstance(body, str):
+        return MalformedRequest("the body must be text")
+    encoded = bool(event.get("isBase64Encoded"))
+    size = len(body) * 3 // 4 if encoded else len(body.encode("utf-8", "surrogatepass"))
+    if size > MAX_BODY_BYTES:
+        return PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    headers = event.get("headers") if isinstance(event.get("headers"), dict) else {}
+    content_type = next((str(v) for k, v in headers.items() if str(k).lower() == "content-type"), "").lower()
+    media_type, _, parameters = content_type.partition(";")
+    charset = re.search(r"charset\s*=\s*\"?([\w-]+)", parameters)
+    if media_type.strip() != "application/json" or (charset and charset.group(1) not in ("utf-8", "utf8")):
+        return UnsupportedMediaType("send the body as application/json (UTF-8)")
+    if encoded:
+        return UnsupportedMediaType("send the body as UTF-8 JSON text, not base64")
+    return None
 
 
 @app.get("/product", summary="List products", responses={200: {"description": "A page of products", "content": {"application/json": {"model": ProductPage}}}})
@@ -282,12 +282,28 @@ def handle_unexpected(error: Exception) -> Response:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     IDEMPOTENCY.register_lambda_context(context)
     try:
+        rejected = check_body(event) if isinstance(event, dict) else None
+        if rejected is not None:
+            logger.info("request rejected", extra={"status": rejected.status, "code": rejected.code})
+            context_info = event.get("requestContext")
+            request_id = context_info.get("requestId") if isinstance(context_info, dict) else None
+            return _proxy_result(rejected.status, _error_body(rejected.code, rejected.message, request_id))
         return app.resolve(event, context)
     except Exception:  # an event the resolver cannot even parse: still a JSON 500, never a crash
         logger.exception("could not resolve event")
-        return {
-            "statusCode": 500,
-            "headers": {"Content-Type": content_types.APPLICATION_JSON},
-            "body": json.dumps({"error": {"code": "internal_error", "message": "internal error"}}),
-            "isBase64Encoded": False,
-        }
+        return _proxy_result(500, _error_body("internal_error", "internal error", None))
+
+
+def _error_body(code: str, message: str, request_id: str | None) -> str:
+    error = {"code": code, "message": message, **({"request_id": request_id} if request_id else {})}
+    return json.dumps({"error": error})
+
+
+def _proxy_result(status: int, body: str) -> dict[str, Any]:
+    """A proxy response built without the resolver (for requests rejected before routing)."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": body,
+        "isBase64Encoded": False,
+    }
