@@ -71,8 +71,11 @@ class ServiceNetwork(Construct):
                 ),
             ],
             gateway_endpoints={
-                "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
-                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
+                name: ec2.GatewayVpcEndpointOptions(service=service, subnets=[self.private_subnets])
+                for name, service in (
+                    ("DynamoDb", ec2.GatewayVpcEndpointAwsService.DYNAMODB),
+                    ("S3", ec2.GatewayVpcEndpointAwsService.S3),
+                )
             },
         )
         flow_log_group = logs.LogGroup(

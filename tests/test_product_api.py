@@ -1,0 +1,95 @@
+"""ProductApi: /product CRUD, every method proxied to the live alias; writes authorized."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from catalog_constructs.product_api import ROUTES
+from tests.conftest import only, resources_of
+
+
+def methods(template):
+    resources = resources_of(template, "AWS::ApiGateway::Resource")
+    paths = {}
+
+    def path_of(ref):
+        if isinstance(ref, dict) and "Ref" in ref and ref["Ref"] in resources:
+            props = resources[ref["Ref"]]["Properties"]
+            return f"{path_of(props['ParentId'])}/{props['PathPart']}"
+        return ""
+
+    for method in resources_of(template, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        if props["HttpMethod"] == "OPTIONS":
+            continue
+        paths[(props["HttpMethod"], path_of(props["ResourceId"]))] = props
+    return paths
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_api_exposes_exactly_the_product_crud_routes(templates, stage):
+    assert set(methods(templates[f"{stage}/Service"])) == set(ROUTES)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_every_method_is_a_lambda_proxy_to_the_live_alias(templates, stage):
+    template = templates[f"{stage}/Service"]
+    alias_id = next(iter(resources_of(template, "AWS::Lambda::Alias")))
+    for route, props in methods(template).items():
+        integration = props["Integration"]
+        assert integration["Type"] == "AWS_PROXY", route
+        assert {"Ref": alias_id} in integration["Uri"]["Fn::Join"][1], route
+
+
+def test_api_gateway_may_invoke_only_the_alias(templates):
+    template = templates["prod/Service"]
+    alias_id = next(iter(resources_of(template, "AWS::Lambda::Alias")))
+    permissions = resources_of(template, "AWS::Lambda::Permission").values()
+    assert len(permissions) == len(ROUTES)
+    assert all(p["Properties"]["FunctionName"] == {"Ref": alias_id} for p in permissions)
+
+
+def test_writes_require_a_cognito_token_and_reads_are_public(templates):
+    for (method, path), props in methods(templates["prod/Service"]).items():
+        expected = "NONE" if method == "GET" else "COGNITO_USER_POOLS"
+        assert props["AuthorizationType"] == expected, (method, path)
+
+
+def test_stage_is_named_prod_so_the_api_lives_at_prod_product(templates):
+    for stage in ("dev", "prod"):
+        assert only(templates[f"{stage}/Service"], "AWS::ApiGateway::Stage")["Properties"]["StageName"] == "prod"
+
+
+def test_stage_has_json_access_logs_tracing_and_throttling(templates):
+    stage = only(templates["prod/Service"], "AWS::ApiGateway::Stage")["Properties"]
+    assert stage["TracingEnabled"] is True
+    assert json.loads(stage["AccessLogSetting"]["Format"])["requestId"] == "$context.requestId"
+    (settings,) = stage["MethodSettings"]
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (500, 1000)
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["DataTraceEnabled"] is False
+
+
+def test_gateway_errors_use_the_service_error_shape(templates):
+    responses = resources_of(templates["prod/Service"], "AWS::ApiGateway::GatewayResponse").values()
+    assert {r["Properties"]["ResponseType"] for r in responses} == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses:
+        assert '"error"' in response["Properties"]["ResponseTemplates"]["application/json"]
+
+
+def test_cors_preflight_only_where_origins_are_configured(templates):
+    def options(stage):
+        return [m for m in resources_of(templates[f"{stage}/Service"], "AWS::ApiGateway::Method").values() if m["Properties"]["HttpMethod"] == "OPTIONS"]
+
+    assert options("dev")
+    assert not options("prod")
+
+
+def test_routes_served_by_the_handler_match_the_api(templates):
+    from product_api.handler import app
+
+    openapi_paths = json.loads(app.get_openapi_json_schema())["paths"]
+    handler_routes = {(method.upper(), path) for path, ops in openapi_paths.items() for method in ops}
+    assert handler_routes == set(methods(templates["prod/Service"]))

@@ -1,0 +1,45 @@
+"""How stages and stacks are laid out and wired."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_both_stages_synthesize_network_stateful_and_service_stacks(templates):
+    assert sorted(templates) == [
+        "dev/Network", "dev/Service", "dev/Stateful", "prod/Network", "prod/Service", "prod/Stateful",
+    ]
+
+
+def test_prod_stateful_stack_has_termination_protection_and_dev_does_not(synthesized):
+    manifest = json.loads((synthesized.outdir / "assembly-prod" / "manifest.json").read_text())
+    protection = {
+        artifact["displayName"]: artifact["properties"].get("terminationProtection", False)
+        for artifact in manifest["artifacts"].values()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    assert protection["prod/Stateful"] is True
+    dev_manifest = json.loads((synthesized.outdir / "assembly-dev" / "manifest.json").read_text())
+    assert not any(a["properties"].get("terminationProtection") for a in dev_manifest["artifacts"].values() if "properties" in a)
+
+
+def test_stateful_resources_never_live_in_the_service_stack(templates):
+    for stage in ("dev", "prod"):
+        types = {r["Type"] for r in templates[f"{stage}/Service"]["Resources"].values()}
+        assert not types & {"AWS::DynamoDB::Table", "AWS::EFS::FileSystem", "AWS::Cognito::UserPool", "AWS::KMS::Key"}
+
+
+def test_service_stack_only_imports_from_the_other_stacks(templates):
+    # Exports flow network -> stateful -> service; the service stack exports nothing anybody imports,
+    # so it can be destroyed and redeployed without touching data.
+    service_exports = json.dumps(templates["prod/Service"].get("Outputs", {}))
+    for stack in ("Network", "Stateful"):
+        for name in [o.get("Export", {}).get("Name") for o in templates[f"prod/{stack}"].get("Outputs", {}).values()]:
+            assert name is None or name not in service_exports
+
+
+def test_resources_are_tagged_with_service_and_stage(templates):
+    vpc = next(r for r in templates["prod/Network"]["Resources"].values() if r["Type"] == "AWS::EC2::VPC")
+    tags = {tag["Key"]: tag["Value"] for tag in vpc["Properties"]["Tags"]}
+    assert tags["service"] == "product-catalog"
+    assert tags["stage"] == "prod"
