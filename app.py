@@ -14,11 +14,9 @@ import sys
 from pathlib import Path
 
 from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
-from catalog_constructs.errors import InvalidPropError
+from catalog_constructs.errors import BundlingError, InvalidPropError
 from stacks.config import load_stages, select_stages
-from stacks.product_service_stage import ProductServiceStage
 
 
 CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
@@ -30,8 +28,14 @@ def build_app(app: App) -> App:
     if stages_context is None and CDK_JSON.is_file():
         # Run as plain `python app.py` (not through the CLI, which passes cdk.json context itself).
         stages_context = json.loads(CDK_JSON.read_text())["context"].get("stages")
-    stages = load_stages(stages_context)
-    for config in select_stages(stages, app.node.try_get_context("stage")):
+    selected = select_stages(load_stages(stages_context), app.node.try_get_context("stage"))
+    # Imported once the configuration is known to be valid: the construct modules pull in most of
+    # aws-cdk-lib (seconds of import), and a bad setting should be reported at once.
+    from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+    from stacks.product_service_stage import ProductServiceStage
+
+    for config in selected:
         ProductServiceStage(app, config=config)
     if app.node.try_get_context("nag") in (None, True, "true"):
         Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
@@ -40,13 +44,16 @@ def build_app(app: App) -> App:
 
 def main() -> int:
     # The CDK's built-in CloudFormation validation plugin costs ~60% of synth time; cfn-lint runs on
-    # every template in the test suite instead (tests/test_cfn_lint.py).
+    # every template in the test suite instead (tests/test_template_policies.py).
     app = App(builtin_cloud_formation_validation=False)
     try:
         build_app(app)
     except InvalidPropError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    except BundlingError as error:
+        print(f"bundling error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 3
     app.synth()
     return 0
 

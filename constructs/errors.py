@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
+class BundlingError(RuntimeError):
+    """Building a function's code asset failed (the message carries the tool's output)."""
+
+
 class InvalidPropError(ValueError):
     """A construct prop (or configuration field) has a value that is not allowed.
 

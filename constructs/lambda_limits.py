@@ -10,10 +10,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Token
-
 from catalog_constructs.errors import InvalidPropError
 
+# Python versions Lambda runs that this library bundles for, and the architectures it supports.
+PYTHON_VERSIONS = ("3.12", "3.13", "3.14")
+ARCHITECTURES = ("arm64", "x86_64")
 MEMORY_MB = (128, 10_240)
 TIMEOUT_SECONDS = (1, 900)
 EPHEMERAL_STORAGE_MB = (512, 10_240)
@@ -36,7 +37,11 @@ RESERVED_ENV_KEYS = frozenset(
 
 
 def _resolved(value: Any) -> bool:
-    return not (isinstance(value, str) and Token.is_unresolved(value))
+    if not isinstance(value, str):
+        return True
+    from aws_cdk import Token  # only construct props carry tokens; configuration never does
+
+    return not Token.is_unresolved(value)
 
 
 def check_int_range(field: str, value: Any, bounds: tuple[int, int], unit: str) -> None:
@@ -44,6 +49,14 @@ def check_int_range(field: str, value: Any, bounds: tuple[int, int], unit: str) 
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidPropError(field, value, f"an integer from {low} to {high} ({unit})")
+
+
+def check_runtime(python_version: Any, architecture: Any) -> None:
+    """A Python version and an architecture Lambda offers."""
+    if python_version not in PYTHON_VERSIONS:
+        raise InvalidPropError("python_version", python_version, "one of " + ", ".join(PYTHON_VERSIONS))
+    if architecture not in ARCHITECTURES:
+        raise InvalidPropError("architecture", architecture, "one of " + ", ".join(ARCHITECTURES))
 
 
 def check_memory(value: Any) -> None:

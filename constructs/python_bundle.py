@@ -17,16 +17,13 @@ from pathlib import Path
 
 from aws_cdk import AssetHashType, aws_lambda as lambda_
 
-from catalog_constructs.errors import InvalidPropError
+from catalog_constructs.errors import BundlingError, InvalidPropError
+from catalog_constructs.lambda_limits import check_runtime
 
 _PLATFORMS = {"arm64": "aarch64-manylinux2014", "x86_64": "x86_64-manylinux2014"}
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".pytest_cache")
 # Bump to invalidate every cached bundle when the way bundles are built changes.
 _BUNDLE_FORMAT = "1"
-
-
-class BundlingError(RuntimeError):
-    """Installing a function's dependencies failed (the message carries uv's output)."""
 
 
 def _source_digest(package_dir: Path) -> str:
@@ -96,8 +93,7 @@ def bundled_code(
     :param architecture: ``arm64`` or ``x86_64``.
     :param cache_dir: where dependency sets and assembled bundles are kept between synths.
     """
-    if architecture not in _PLATFORMS:
-        raise InvalidPropError("architecture", architecture, "one of " + ", ".join(_PLATFORMS))
+    check_runtime(python_version, architecture)
     if not (package_dir / "__init__.py").is_file():
         raise InvalidPropError("package_dir", str(package_dir), "a Python package directory (with __init__.py)")
     deps_key = hashlib.sha256(

@@ -23,13 +23,15 @@ from catalog_constructs import lambda_limits
 from catalog_constructs.deployment_configs import lambda_deployment_config
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.nag import acknowledge
+from catalog_constructs.lambda_limits import PYTHON_VERSIONS
 
 PYTHON_RUNTIMES: dict[str, lambda_.Runtime] = {
     "3.12": lambda_.Runtime.PYTHON_3_12,
     "3.13": lambda_.Runtime.PYTHON_3_13,
     "3.14": lambda_.Runtime.PYTHON_3_14,
 }
-ARCHITECTURES: dict[str, lambda_.Architecture] = {
+assert tuple(PYTHON_RUNTIMES) == PYTHON_VERSIONS, "python_bundle and ServiceFunction must accept the same versions"
+LAMBDA_ARCHITECTURES: dict[str, lambda_.Architecture] = {
     "arm64": lambda_.Architecture.ARM_64,
     "x86_64": lambda_.Architecture.X86_64,
 }
@@ -115,10 +117,7 @@ class ServiceFunction(Construct):
         :param pre_traffic_hook: function CodeDeploy runs before shifting traffic (default none).
         :param post_traffic_hook: function CodeDeploy runs after shifting traffic (default none).
         """
-        if python_version not in PYTHON_RUNTIMES:
-            raise InvalidPropError("python_version", python_version, "one of " + ", ".join(PYTHON_RUNTIMES))
-        if architecture not in ARCHITECTURES:
-            raise InvalidPropError("architecture", architecture, "one of " + ", ".join(ARCHITECTURES))
+        lambda_limits.check_runtime(python_version, architecture)
         lambda_limits.check_memory(memory_size)
         lambda_limits.check_timeout(timeout_seconds)
         lambda_limits.check_ephemeral_storage(ephemeral_storage_mb)
@@ -178,7 +177,7 @@ class ServiceFunction(Construct):
             code=code,
             handler=handler,
             runtime=PYTHON_RUNTIMES[python_version],
-            architecture=ARCHITECTURES[architecture],
+            architecture=LAMBDA_ARCHITECTURES[architecture],
             description=description,
             role=self.role,
             vpc=vpc,

@@ -10,6 +10,9 @@ from constructs import Construct
 
 from catalog_constructs.errors import InvalidPropError
 
+# Public subnets only hold NAT gateways: 64 addresses each is plenty.
+PUBLIC_SUBNET_MASK = 26
+
 
 class ServiceNetwork(Construct):
     """A VPC over 2-3 AZs: public subnets for NAT, private-with-egress subnets for ENIs and mount targets.
@@ -53,6 +56,11 @@ class ServiceNetwork(Construct):
             raise InvalidPropError("cidr", cidr, "a private IPv4 network with a prefix from /16 to /24")
         if not network.prefixlen < private_subnet_mask <= 28:
             raise InvalidPropError("private_subnet_mask", private_subnet_mask, f"{network.prefixlen + 1} to 28")
+        needed = len(azs) * (2 ** (32 - private_subnet_mask) + 2 ** (32 - PUBLIC_SUBNET_MASK))
+        if needed > network.num_addresses:
+            raise InvalidPropError(
+                "cidr", cidr, f"a network of at least {needed} addresses for {len(azs)} AZs of /{private_subnet_mask} private subnets"
+            )
         super().__init__(scope, construct_id)
 
         self.vpc = ec2.Vpc(
@@ -63,7 +71,9 @@ class ServiceNetwork(Construct):
             nat_gateways=nat_gateways,
             restrict_default_security_group=True,
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=26),
+                ec2.SubnetConfiguration(
+                    name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=PUBLIC_SUBNET_MASK
+                ),
                 ec2.SubnetConfiguration(
                     name="Private",
                     subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS,

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog_constructs import lambda_limits
+from catalog_constructs.deployment_configs import check_deployment_config
 from catalog_constructs.errors import InvalidPropError
 
 # Values CloudWatch Logs accepts for retention, in days.
@@ -137,6 +139,19 @@ class StageConfig:
                 raise InvalidPropError(name, days, "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)))
         if self.function.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise InvalidPropError("function.log_level", self.function.log_level, "DEBUG, INFO, WARNING or ERROR")
+        # Lambda's limits are checked again by ServiceFunction; checking them here too means a bad
+        # value fails in a second, before any construct is built.
+        function = self.function
+        with config_section("function"):
+            lambda_limits.check_runtime(function.python_version, function.architecture)
+            lambda_limits.check_memory(function.memory_size)
+            lambda_limits.check_timeout(function.timeout_seconds)
+            lambda_limits.check_ephemeral_storage(function.ephemeral_storage_mb)
+            lambda_limits.check_reserved_concurrency(function.reserved_concurrent_executions)
+            lambda_limits.check_environment(function.environment)
+            lambda_limits.check_layers(function.layers)
+            lambda_limits.check_mount_path(function.mount_path)
+            check_deployment_config(function.deployment_config)
         if self.table.stream not in (None, "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
             raise InvalidPropError(
                 "table.stream", self.table.stream, "null, KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES"

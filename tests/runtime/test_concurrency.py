@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
+import boto3
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
+from moto.server import ThreadedMotoServer
 
-WRITERS = 8
-ROUNDS = 5
+from tests.runtime.conftest import create_tables
+from tests.runtime.sandbox_worker import write_increments
+
+SANDBOXES = 3
+ROUNDS = 6
 
 
 @pytest.fixture
-def atomic_items(monkeypatch):
-    """DynamoDB applies a conditional write atomically per item; moto does not, so add the lock it lacks.
+def dynamodb_server(monkeypatch):
+    """A moto server on 127.0.0.1 whose item writes are atomic, as DynamoDB's are (moto's are not).
 
-    The lock only makes each single request atomic (as DynamoDB is); check-then-write across two
-    requests is still racy, which is what the handler must cope with.
+    The lock only makes each single request atomic; a read followed by a write across two requests
+    is still racy, which is exactly what the handler's conditional writes must handle.
     """
     lock = threading.RLock()
     for name in ("update_item", "delete_item", "put_item", "get_item", "scan"):
@@ -29,33 +36,35 @@ def atomic_items(monkeypatch):
                 return __original(self, *args, **kwargs)
 
         monkeypatch.setattr(DynamoDBBackend, name, locked)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    create_tables(boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1",
+                               aws_access_key_id="testing", aws_secret_access_key="testing"))
+    yield endpoint
+    server.stop()
 
 
-def test_concurrent_if_match_updates_lose_nothing(api, atomic_items):
-    product_id = api.create({"name": "counter", "price": "1", "currency": "EUR", "stock": 0}).body["id"]
-    outcomes: Counter[int] = Counter()
-    winners_per_version: Counter[int] = Counter()
-    outcome_lock = threading.Lock()
+def test_concurrent_if_match_updates_lose_nothing(dynamodb_server, aws_env):
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_server)
+    product_id = "00000000-0000-4000-8000-000000000001"
+    client.put_item(TableName="product-test", Item={
+        "id": {"S": product_id}, "name": {"S": "counter"}, "price": {"N": "1"}, "currency": {"S": "EUR"},
+        "stock": {"N": "0"}, "version": {"N": "1"},
+        "created_at": {"S": "2026-01-01T00:00:00.000Z"}, "updated_at": {"S": "2026-01-01T00:00:00.000Z"},
+    })
 
-    def writer(number: int) -> None:
-        for _ in range(ROUNDS):
-            current = api.request("GET", f"/product/{product_id}").body
-            body = {"name": "counter", "price": "1", "currency": "EUR", "stock": current["stock"] + 1}
-            response = api.request(
-                "PUT", f"/product/{product_id}", body=body, headers={"If-Match": f'"{current["version"]}"'}
-            )
-            with outcome_lock:
-                outcomes[response.status] += 1
-                if response.status == 200:
-                    winners_per_version[current["version"]] += 1
+    with ProcessPoolExecutor(SANDBOXES, mp_context=multiprocessing.get_context("spawn")) as sandboxes:
+        results = list(sandboxes.map(partial(write_increments, dynamodb_server, product_id), [ROUNDS] * SANDBOXES))
+    outcomes = [outcome for sandbox in results for outcome in sandbox]
 
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        list(pool.map(writer, range(WRITERS)))
-
-    final = api.request("GET", f"/product/{product_id}").body
-    assert set(outcomes) <= {200, 412}
-    assert outcomes[200] >= 1
+    statuses = Counter(status for status, _ in outcomes)
+    winners_per_version = Counter(version for status, version in outcomes if status == 200)
+    final = client.get_item(TableName="product-test", Key={"id": {"S": product_id}})["Item"]
+    assert set(statuses) <= {200, 412}, statuses
+    assert statuses[412] > 0, "the writers never collided: the test proved nothing"
     assert all(count == 1 for count in winners_per_version.values()), winners_per_version
-    # Every successful increment is in the final stock: none was overwritten by a concurrent writer.
-    assert final["stock"] == outcomes[200]
-    assert final["version"] == 1 + outcomes[200]
+    # Every successful increment is in the final stock: no writer overwrote another's update.
+    assert int(final["stock"]["N"]) == statuses[200]
+    assert int(final["version"]["N"]) == 1 + statuses[200]

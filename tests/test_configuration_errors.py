@@ -1,0 +1,100 @@
+"""Invalid configuration fails before synthesis with one line: field, value, what is allowed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from catalog_constructs.errors import InvalidPropError
+from stacks.config import parse_stage
+from tests.conftest import ROOT, cdk_context
+
+
+def build(context: dict) -> None:
+    from aws_cdk import App
+
+    from app import build_app
+
+    build_app(App(context={**context, "nag": False}, builtin_cloud_formation_validation=False))
+
+
+def prod_with(section: str, **settings) -> dict:
+    context = cdk_context()
+    context["stage"] = "prod"
+    context["stages"]["prod"].setdefault(section, {}).update(settings)
+    return context
+
+
+@pytest.mark.parametrize(
+    ("section", "settings", "message"),
+    [
+        ("function", {"memory_size": 64}, "stages.prod.function.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)"),
+        ("function", {"timeout_seconds": 1000}, "stages.prod.function.timeout_seconds: 1000 is not allowed; expected an integer from 1 to 900 (seconds)"),
+        ("function", {"deployment_config": "Canary50Percent"}, "stages.prod.function.deployment_config: 'Canary50Percent' is not allowed; expected one of AllAtOnce, Canary10Percent5Minutes"),
+        ("function", {"mount_path": "/efs/product"}, "stages.prod.function.mount_path: '/efs/product' is not allowed; expected a path of the form /mnt/<name>"),
+        ("function", {"environment": {"BIG": "x" * 4100}}, "stages.prod.function.environment: '4"),
+        ("function", {"layers": [f"arn:aws:lambda:eu-west-1:123456789012:layer:l{i}:1" for i in range(6)]}, "stages.prod.function.layers: '6 layers' is not allowed; expected at most 5 layers"),
+        ("function", {"reserved_concurrent_executions": 950}, "stages.prod.function.reserved_concurrent_executions: 950 is not allowed"),
+        ("function", {"python_version": "3.9"}, "stages.prod.function.python_version: '3.9' is not allowed; expected one of 3.12, 3.13, 3.14"),
+        ("network", {"nat_gateways": 0}, "stages.prod.network.nat_gateways: 0 is not allowed; expected an integer from 1 to 3"),
+        ("network", {"cidr": "8.8.0.0/16"}, "stages.prod.network.cidr: '8.8.0.0/16' is not allowed"),
+        ("api", {"cors_allow_origins": ["*"]}, "stages.prod.api.cors_allow_origins: '*' is not allowed"),
+        ("table", {"partition_key": "bad key!"}, "stages.prod.table.partition_key: 'bad key!' is not allowed"),
+        ("file_system", {"posix_uid": 0}, "stages.prod.file_system.posix_uid: 0 is not allowed; expected a non-root POSIX id"),
+    ],
+)
+def test_invalid_setting_is_rejected_naming_field_value_and_allowed(section, settings, message):
+    with pytest.raises(InvalidPropError) as error:
+        build(prod_with(section, **settings))
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_an_unknown_stage_is_rejected_with_the_known_ones():
+    context = {**cdk_context(), "stage": "qa"}
+    with pytest.raises(InvalidPropError, match=r"^stage: 'qa' is not allowed; expected one of dev, prod"):
+        build(context)
+
+
+def test_missing_stages_are_rejected():
+    with pytest.raises(InvalidPropError, match=r"^stages: "):
+        build({"stages": {}})
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "functon": {}}, r"^stages\.qa\.functon: .* expected a known setting"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "function": {"memory_size": "512"}}, r"^stages\.qa\.function\.memory_size: '512' is not allowed; expected an integer"),
+        ({"region": "eu-west-1"}, r"^stages\.qa\.network: None is not allowed; expected a value"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["us-east-1a", "us-east-1b"]}}, r"^stages\.qa\.network\.availability_zones: 'us-east-1a'"),
+        ({"region": "europe", "network": {"availability_zones": ["x"]}}, r"^stages\.qa\.region: 'europe'"),
+        ({"region": "eu-west-1", "account": "12345", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}, r"^stages\.qa\.account: '12345'"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "function": {"log_retention_days": 10}}, r"^stages\.qa\.function\.log_retention_days: 10 is not allowed; expected one of 1, 3"),
+    ],
+)
+def test_malformed_stage_settings_name_the_field(settings, message):
+    with pytest.raises(InvalidPropError, match=message):
+        parse_stage("qa", settings)
+
+
+def test_app_exits_with_one_line_and_no_traceback_on_bad_configuration(tmp_path):
+    context = prod_with("function", memory_size=64)
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_OUTDIR": str(tmp_path),
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "app.py")], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: stages.prod.function.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)"
+    ]
+    assert "Traceback" not in result.stdout + result.stderr

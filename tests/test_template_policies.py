@@ -1,0 +1,152 @@
+"""Policy checks over every synthesized template: cfn-lint, cdk-nag, and an independent structural check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SynthesizedApp
+
+CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
+STATEFUL_TYPES = {"AWS::DynamoDB::Table", "AWS::EFS::FileSystem", "AWS::Cognito::UserPool", "AWS::KMS::Key"}
+
+
+def template_files(synthesized: SynthesizedApp) -> list[Path]:
+    files = sorted(synthesized.outdir.glob("assembly-*/*.template.json"))
+    assert len(files) == 6
+    return files
+
+
+def cfn_lint(*templates: Path) -> list[str]:
+    """cfn-lint as CI and people run it (one process, every template, the project's .cfnlintrc.yaml)."""
+    result = subprocess.run(
+        [CFN_LINT, "--config-file", str(ROOT / ".cfnlintrc.yaml"), "--format", "parseable", *map(str, templates)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )
+    assert result.returncode in (0, 2, 4, 6, 8, 10, 12, 14), result.stderr  # 1 would mean cfn-lint itself failed
+    return result.stdout.splitlines()
+
+
+def test_cfn_lint_reports_no_error_or_warning_on_any_template(synthesized):
+    assert cfn_lint(*template_files(synthesized)) == []
+
+
+def test_cfn_lint_does_fail_on_a_broken_template(tmp_path):
+    broken = tmp_path / "broken.template.json"
+    broken.write_text(json.dumps({"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"BillingMode": "FREE"}}}}))
+    assert any(":E3" in finding for finding in cfn_lint(broken))
+
+
+def test_cdk_nag_aws_solutions_and_serverless_report_nothing_unsuppressed(synthesized):
+    assert synthesized.synth_error is None, synthesized.synth_error
+    report = synthesized.validation_report
+    violations = [
+        (plugin["pluginName"], violation["ruleName"], construct["constructPath"])
+        for plugin in (report or {}).get("pluginReports", [])
+        for violation in plugin.get("violations", [])
+        for construct in violation["violatingConstructs"]
+    ]
+    assert violations == []
+
+
+def test_cdk_nag_does_fail_on_an_insecure_construct(tmp_path):
+    from aws_cdk import App, Stack, Validations, aws_sqs as sqs
+    from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+    app = App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    sqs.Queue(Stack(app, "Insecure"), "Queue", enforce_ssl=False)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
+    assert "AwsSolutions-SQS4" in rules
+
+
+# Where troposphere 4.11.1's generated classes are wrong, not the template: its awslambda module
+# defines LoggingConfig twice and the WebFunctionRevision one (no LogFormat) shadows Function's.
+TROPOSPHERE_GAPS = {("AWS::Lambda::Function", "LogFormat")}
+
+
+def test_every_resource_is_a_valid_cloudformation_resource_to_troposphere(templates):
+    """An independent reading of the templates: troposphere rebuilds each resource from its own classes."""
+    troposphere_types = troposphere_resource_classes()
+    checked = 0
+    for name, template in templates.items():
+        for logical_id, resource in template["Resources"].items():
+            if resource["Type"].startswith(("Custom::", "AWS::CDK::")):
+                continue
+            cls = troposphere_types[resource["Type"]]
+            try:
+                cls.from_dict(logical_id, as_troposphere(resource.get("Properties", {}))).to_dict()
+            except (AttributeError, TypeError, ValueError) as error:
+                if not any(t == resource["Type"] and p in str(error) for t, p in TROPOSPHERE_GAPS):
+                    pytest.fail(f"{name} {logical_id} ({resource['Type']}): {error}")
+            checked += 1
+    assert checked > 100
+
+
+def troposphere_resource_classes() -> dict[str, type]:
+    import importlib
+    import pkgutil
+
+    import troposphere
+
+    classes = {}
+    for module_info in pkgutil.iter_modules(troposphere.__path__):
+        if module_info.name in {"template_generator"}:
+            continue
+        module = importlib.import_module(f"troposphere.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and isinstance(getattr(value, "resource_type", None), str):
+                classes[value.resource_type] = value
+    return classes
+
+
+def as_troposphere(value):
+    """Template JSON to what troposphere's from_dict accepts: intrinsics and tags as its own types."""
+    from troposphere import AWSHelperFn, Tags
+
+    class Intrinsic(AWSHelperFn):
+        def __init__(self, data):
+            self.data = data
+
+    if isinstance(value, dict):
+        if len(value) == 1 and (key := next(iter(value))) and (key == "Ref" or key.startswith("Fn::")):
+            return Intrinsic(value)
+        return {
+            key: Tags({t["Key"]: t["Value"] for t in item}) if key.endswith("Tags") and isinstance(item, list) else as_troposphere(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [as_troposphere(item) for item in value]
+    return value
+
+
+def test_prod_templates_contain_every_mission_part(templates):
+    """Structural check of the prod stage, read straight from the JSON (not through CDK)."""
+    types: dict[str, int] = {}
+    for stack in ("Network", "Stateful", "Service"):
+        for resource in templates[f"prod/{stack}"]["Resources"].values():
+            types[resource["Type"]] = types.get(resource["Type"], 0) + 1
+    expected_at_least = {
+        "AWS::EC2::VPC": 1, "AWS::EC2::NatGateway": 1, "AWS::EC2::VPCEndpoint": 2, "AWS::EC2::FlowLog": 1,
+        "AWS::EFS::FileSystem": 1, "AWS::EFS::AccessPoint": 1, "AWS::EFS::MountTarget": 3,
+        "AWS::DynamoDB::Table": 2, "AWS::Cognito::UserPool": 1,
+        "AWS::Lambda::Function": 2, "AWS::IAM::Role": 3, "AWS::Lambda::Version": 1, "AWS::Lambda::Alias": 1,
+        "AWS::CodeDeploy::Application": 1, "AWS::CodeDeploy::DeploymentGroup": 1, "AWS::CloudWatch::Alarm": 2,
+        "AWS::ApiGateway::RestApi": 1, "AWS::ApiGateway::Method": 5, "AWS::ApiGateway::Stage": 1,
+    }
+    missing = {t: n for t, n in expected_at_least.items() if types.get(t, 0) < n}
+    assert missing == {}
+
+
+def test_stateful_resources_live_only_in_the_stateful_stacks(templates):
+    for name, template in templates.items():
+        if name.endswith("/Stateful"):
+            continue
+        assert not {r["Type"] for r in template["Resources"].values()} & STATEFUL_TYPES, name
