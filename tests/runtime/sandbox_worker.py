@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 
-def write_increments(endpoint: str, product_id: str, rounds: int) -> list[tuple[int, int]]:
+def write_increments(endpoint: str, product_id: str, start: Any, rounds: int) -> list[tuple[int, int]]:
     """Read-modify-write the product's stock ``rounds`` times with If-Match; (status, version read) each."""
     os.environ.update(
         {
@@ -32,6 +32,8 @@ def write_increments(endpoint: str, product_id: str, rounds: int) -> list[tuple[
     def call(method: str, **kwargs: Any) -> dict[str, Any]:
         return lambda_handler(rest_event(method, f"/product/{product_id}", **kwargs), LambdaContext())
 
+    call("GET")  # warm: clients and imports ready before the race starts
+    start.wait(timeout=120)  # every sandbox begins writing at the same moment
     outcomes = []
     for _ in range(rounds):
         current = json.loads(call("GET")["body"])

@@ -55,16 +55,19 @@ def test_concurrent_if_match_updates_lose_nothing(dynamodb_server, aws_env):
         "created_at": {"S": "2026-01-01T00:00:00.000Z"}, "updated_at": {"S": "2026-01-01T00:00:00.000Z"},
     })
 
-    with ProcessPoolExecutor(SANDBOXES, mp_context=multiprocessing.get_context("spawn")) as sandboxes:
-        results = list(sandboxes.map(partial(write_increments, dynamodb_server, product_id), [ROUNDS] * SANDBOXES))
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Manager() as manager, ProcessPoolExecutor(SANDBOXES, mp_context=spawn) as sandboxes:
+        start = manager.Barrier(SANDBOXES)
+        work = partial(write_increments, dynamodb_server, product_id, start)
+        results = list(sandboxes.map(work, [ROUNDS] * SANDBOXES))
     outcomes = [outcome for sandbox in results for outcome in sandbox]
 
     statuses = Counter(status for status, _ in outcomes)
     winners_per_version = Counter(version for status, version in outcomes if status == 200)
     final = client.get_item(TableName="product-test", Key={"id": {"S": product_id}})["Item"]
     assert set(statuses) <= {200, 412}, statuses
-    assert statuses[412] > 0, "the writers never collided: the test proved nothing"
     assert all(count == 1 for count in winners_per_version.values()), winners_per_version
     # Every successful increment is in the final stock: no writer overwrote another's update.
     assert int(final["stock"]["N"]) == statuses[200]
     assert int(final["version"]["N"]) == 1 + statuses[200]
+    assert statuses[412] > 0, "the writers never collided: the test proved nothing"
