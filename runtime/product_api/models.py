@@ -76,3 +76,25 @@ def new_id() -> str:
 
 def is_valid_id(value: str) -> bool:
     return bool(ID_PATTERN.fullmatch(value))
+
+
+class ErrorDetail(BaseModel):
+    """One invalid field (or header) of a rejected request."""
+
+    field: str
+    location: str | None = None
+    message: str | None = None
+    type: str | None = None
+
+
+class Error(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. validation_failed")
+    message: str
+    request_id: str | None = Field(default=None, description="Quote it when reporting a problem")
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx and 5xx response."""
+
+    error: Error

@@ -1,0 +1,61 @@
+"""Write the OpenAPI document generated from the handler's routes and models.
+
+    python -m devtools.openapi > runtime/openapi.json
+
+tests/runtime/test_openapi.py fails when the committed document is out of date.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+# The error statuses each operation can answer with (see product_api.handler's docstring).
+ERRORS_BY_OPERATION: dict[tuple[str, str], tuple[int, ...]] = {
+    ("get", "/product"): (400, 422, 500),
+    ("post", "/product"): (400, 401, 409, 413, 415, 422, 500),
+    ("get", "/product/{id}"): (404, 500),
+    ("put", "/product/{id}"): (400, 401, 404, 412, 413, 415, 422, 428, 500),
+    ("delete", "/product/{id}"): (400, 401, 404, 412, 500),
+}
+ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON, header or page token", 401: "Missing or invalid Cognito token (API Gateway)",
+    404: "Unknown product", 409: "Same Idempotency-Key still in progress", 412: "If-Match is stale",
+    413: "Body over 16 KiB", 415: "Body is not application/json", 422: "Invalid fields, all listed",
+    428: "If-Match missing", 500: "Unexpected error (request_id only)",
+}
+
+
+def openapi_document() -> str:
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ProductCatalog")
+    from product_api.handler import app
+    from product_api.models import ErrorBody
+
+    document: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title="Product catalog API",
+            version="1.0.0",
+            description="CRUD on /product. Writes need a Cognito token (Authorization header).",
+        )
+    )
+    # Powertools always documents its own 422 body; this API answers every error as ErrorBody.
+    schemas = document["components"]["schemas"]
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas["ErrorBody"] = error_schema
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            operation["responses"].pop("422", None)
+            for status in ERRORS_BY_OPERATION[(method, path)]:
+                operation["responses"][str(status)] = {
+                    "description": ERROR_DESCRIPTIONS[status],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    print(openapi_document(), end="")
