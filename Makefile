@@ -45,7 +45,7 @@ test: setup
 snapshot-update: setup
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m pytest tests/test_snapshots.py --snapshot-update
 
-serve: setup
+serve: synth
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.serve $(SERVE_ARGS)
 
 clean:

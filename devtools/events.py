@@ -11,9 +11,9 @@ from typing import Any
 RESOURCES = ("/product/{id}", "/product")
 
 
-def match_resource(path: str) -> tuple[str, dict[str, str]] | None:
+def match_resource(path: str, resources: tuple[str, ...] = RESOURCES) -> tuple[str, dict[str, str]] | None:
     """The API resource a request path maps to, and its path parameters."""
-    for resource in RESOURCES:
+    for resource in sorted(resources, key=len, reverse=True):
         pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource)) + "/?$"
         match = re.match(pattern, path)
         if match:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 
 def test_both_stages_synthesize_network_stateful_and_service_stacks(templates):
     assert sorted(templates) == [
@@ -43,3 +45,19 @@ def test_resources_are_tagged_with_service_and_stage(templates):
     tags = {tag["Key"]: tag["Value"] for tag in vpc["Properties"]["Tags"]}
     assert tags["service"] == "product-catalog"
     assert tags["stage"] == "prod"
+
+
+@pytest.fixture(scope="module")
+def dev_only(tmp_path_factory, synthesized):
+    from tests.conftest import cdk_context, synthesize
+
+    return synthesize(tmp_path_factory.mktemp("dev-only"), {**cdk_context(), "stage": "dev"})
+
+
+def test_stage_context_value_selects_one_stage(dev_only):
+    assert sorted(dev_only.templates) == ["dev/Network", "dev/Service", "dev/Stateful"]
+
+
+def test_synthesis_is_hermetic_and_byte_identical_on_rerun(dev_only, synthesized):
+    for name in dev_only.templates:
+        assert json.dumps(dev_only.templates[name], sort_keys=True) == json.dumps(synthesized.templates[name], sort_keys=True), name
