@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
+# A template cfn-lint must reject: linted in the same run as ours, it proves the check can fail.
+CFN_LINT_CANARY = {"Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "Properties": {"BillingMode": "FREE"}}}}
 
 
 def cdk_context() -> dict[str, Any]:
@@ -26,6 +30,7 @@ class SynthesizedApp:
     templates: dict[str, dict[str, Any]]  # "prod/Service" -> template
     validation_report: dict[str, Any] | None
     synth_error: str | None
+    cfn_lint: subprocess.Popen | None = None
 
     def template(self, stage: str, stack: str) -> dict[str, Any]:
         return self.templates[f"{stage}/{stack}"]
@@ -62,9 +67,25 @@ def synthesize(outdir: Path, context: dict[str, Any]) -> SynthesizedApp:
     return SynthesizedApp(outdir, read_assembly(outdir), report, error)
 
 
+def start_cfn_lint(outdir: Path) -> subprocess.Popen:
+    """cfn-lint over every template (and the canary), as people run it, in the background."""
+    canary = outdir / "cfn-lint-canary.json"
+    canary.write_text(json.dumps(CFN_LINT_CANARY))
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(ROOT / ".cfnlintrc.yaml"),
+         "--format", "parseable", *map(str, sorted(outdir.glob("assembly-*/*.template.json"))), str(canary)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    return synthesize(tmp_path_factory.mktemp("cdk.out"), cdk_context())
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynthesizedApp]:
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = synthesize(outdir, cdk_context())
+    # cfn-lint takes ~10 s: it runs on the other core while the rest of the suite goes on.
+    linting = start_cfn_lint(outdir)
+    yield SynthesizedApp(app.outdir, app.templates, app.validation_report, app.synth_error, linting)
+    linting.kill()
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,12 @@ def test_serve_command_stops_cleanly_on_ctrl_c(synthesized, tmp_path):
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        assert "Product API on http://127.0.0.1:" in process.stdout.readline()
+        output = []
+        for line in process.stdout:  # warnings may come before the banner
+            output.append(line)
+            if "Product API on" in line:
+                break
+        assert "Product API on http://127.0.0.1:" in output[-1], output
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
     finally:
