@@ -22,7 +22,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from product_api.errors import (
@@ -55,11 +54,6 @@ app = APIGatewayRestResolver(
     enable_validation=True,
     # Prices are exact decimals: never let a JSON number pass through a float.
     json_body_deserializer=partial(json.loads, parse_float=Decimal),
-)
-IDEMPOTENCY = IdempotencyConfig(
-    event_key_jmespath="key",
-    payload_validation_jmespath="product",
-    expires_after_seconds=86_400,
 )
 
 # The path parameter is called id, as in the API Gateway resource /product/{id}.
@@ -117,17 +111,29 @@ def _caller() -> str:
 
 
 @lru_cache(maxsize=1)
-def _create_once() -> Callable[..., dict[str, Any]]:
-    """Product creation made idempotent per (caller, Idempotency-Key) by Powertools, built on first use."""
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+def _create_once() -> tuple[Callable[..., dict[str, Any]], Any]:
+    """Product creation made idempotent per (caller, Idempotency-Key) by Powertools, and its config.
 
+    Built on first use: the idempotency utility imports boto3, which most requests never need.
+    """
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="product",
+        expires_after_seconds=settings().idempotency_ttl_seconds,
+    )
     store = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name, boto3_client=dynamodb_client())
 
-    @idempotent_function(data_keyword_argument="request", config=IDEMPOTENCY, persistence_store=store)
+    @idempotent_function(data_keyword_argument="request", config=config, persistence_store=store)
     def create(request: dict[str, Any]) -> dict[str, Any]:
         return json.loads(repository().create(ProductIn.model_validate(request["product"])).model_dump_json())
 
-    return create
+    return create, config
 
 
 def check_body(event: dict[str, Any]) -> ApiError | None:
@@ -180,7 +186,9 @@ def create_product(product: Annotated[ProductIn, Body()]):
                 details=[{"field": "Idempotency-Key"}],
             )
         request = {"key": f"{_caller()}#{key}", "product": json.loads(product.model_dump_json())}
-        created = Product.model_validate(_create_once()(request=request))
+        create_once, config = _create_once()
+        config.register_lambda_context(app.lambda_context)  # lets Powertools expire in-progress records
+        created = Product.model_validate(create_once(request=request))
     metrics.add_metric(name="ProductCreated", unit=MetricUnit.Count, value=1)
     base = app.current_event.raw_event.get("requestContext", {}).get("path") or "/product"
     return _product_response(created, HTTPStatus.CREATED, {"Location": f"{str(base).rstrip('/')}/{created.id}"})
@@ -280,7 +288,6 @@ def handle_unexpected(error: Exception) -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    IDEMPOTENCY.register_lambda_context(context)
     try:
         rejected = check_body(event) if isinstance(event, dict) else None
         if rejected is not None:
