@@ -18,7 +18,7 @@ NPM = $(NODE_HOME)/bin/node $(NODE_HOME)/lib/node_modules/npm/bin/npm-cli.js
 CDK = PATH="$(NODE_PATH_PREFIX):$$PATH" node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup synth test snapshot-update serve clean
+.PHONY: setup synth test snapshot-update review serve clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,8 +42,14 @@ synth: setup
 test: setup
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
 
+# Rewrite tests/snapshots/ from a fresh synth; refuses when a stateful resource would be replaced.
 snapshot-update: setup
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m pytest tests/test_snapshots.py --snapshot-update
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.snapshots update
+
+# Markdown report of the change against the committed snapshots (or BASE=<git ref>), for a PR.
+review: setup
+	@mkdir -p cdk.out
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.snapshots review $(if $(BASE),--base $(BASE)) --output cdk.out/review.md
 
 serve: synth
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.serve $(SERVE_ARGS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -13,58 +12,18 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
+from devtools.synth import ROOT, Assembly, cdk_context, synthesize  # noqa: F401 - re-exported to tests
+
 # A template cfn-lint must reject: linted in the same run as ours, it proves the check can fail.
 CFN_LINT_CANARY = {"Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "Properties": {"BillingMode": "FREE"}}}}
 
 
-def cdk_context() -> dict[str, Any]:
-    """A fresh copy of the cdk.json context (tests may change it)."""
-    return copy.deepcopy(CDK_JSON["context"])
-
-
 @dataclass(frozen=True)
-class SynthesizedApp:
-    outdir: Path
-    templates: dict[str, dict[str, Any]]  # "prod/Service" -> template
-    validation_report: dict[str, Any] | None
-    synth_error: str | None
+class SynthesizedApp(Assembly):
     cfn_lint: subprocess.Popen | None = None
 
     def template(self, stage: str, stack: str) -> dict[str, Any]:
         return self.templates[f"{stage}/{stack}"]
-
-
-def read_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
-    """Every stack template in a cloud assembly (nested stage assemblies included), by display name."""
-    templates: dict[str, dict[str, Any]] = {}
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    for artifact_id, artifact in manifest.get("artifacts", {}).items():
-        if artifact["type"] == "cdk:cloud-assembly":
-            templates.update(read_assembly(outdir / artifact["properties"]["directoryName"]))
-        elif artifact["type"] == "aws:cloudformation:stack":
-            name = artifact.get("displayName", artifact_id)
-            templates[name] = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
-    return templates
-
-
-def synthesize(outdir: Path, context: dict[str, Any]) -> SynthesizedApp:
-    """Build and synthesize the app as app.py does (cdk-nag included) into ``outdir``."""
-    from aws_cdk import App
-
-    from app import build_app
-
-    app = App(outdir=str(outdir), context=context, builtin_cloud_formation_validation=False)
-    build_app(app)
-    error = None
-    try:
-        app.synth()
-    except RuntimeError as exc:  # cdk-nag findings fail synth; the assembly and report are still written
-        error = str(exc)
-    report_path = outdir / "validation-report.json"
-    report = json.loads(report_path.read_text()) if report_path.exists() else None
-    return SynthesizedApp(outdir, read_assembly(outdir), report, error)
 
 
 def start_cfn_lint(outdir: Path) -> subprocess.Popen:
@@ -81,7 +40,7 @@ def start_cfn_lint(outdir: Path) -> subprocess.Popen:
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynthesizedApp]:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app = synthesize(outdir, cdk_context())
+    app = synthesize(outdir)
     # cfn-lint takes ~10 s: it runs on the other core while the rest of the suite goes on.
     linting = start_cfn_lint(outdir)
     yield SynthesizedApp(app.outdir, app.templates, app.validation_report, app.synth_error, linting)

@@ -1,0 +1,56 @@
+"""Synthesize the app in-process (as app.py does, cdk-nag included) and read the cloud assembly."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cdk_context() -> dict[str, Any]:
+    """A fresh copy of the cdk.json context (callers may change it)."""
+    return copy.deepcopy(json.loads((ROOT / "cdk.json").read_text())["context"])
+
+
+@dataclass(frozen=True)
+class Assembly:
+    outdir: Path
+    templates: dict[str, dict[str, Any]]  # "prod/Service" -> template
+    validation_report: dict[str, Any] | None
+    synth_error: str | None
+
+
+def read_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
+    """Every stack template in a cloud assembly (nested stage assemblies included), by display name."""
+    templates: dict[str, dict[str, Any]] = {}
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    for artifact_id, artifact in manifest.get("artifacts", {}).items():
+        if artifact["type"] == "cdk:cloud-assembly":
+            templates.update(read_assembly(outdir / artifact["properties"]["directoryName"]))
+        elif artifact["type"] == "aws:cloudformation:stack":
+            name = artifact.get("displayName", artifact_id)
+            templates[name] = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
+    return templates
+
+
+def synthesize(outdir: Path, context: dict[str, Any] | None = None) -> Assembly:
+    """Build and synthesize the app into ``outdir``; cdk-nag findings are returned, not raised."""
+    from aws_cdk import App
+
+    from app import build_app
+
+    app = App(outdir=str(outdir), context=cdk_context() if context is None else context,
+              builtin_cloud_formation_validation=False)
+    build_app(app)
+    error = None
+    try:
+        app.synth()
+    except RuntimeError as exc:  # cdk-nag findings fail synth; the assembly and report are still written
+        error = str(exc)
+    report_path = outdir / "validation-report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else None
+    return Assembly(outdir, read_assembly(outdir), report, error)
