@@ -136,11 +136,16 @@ def suite_figures() -> dict[str, float]:
     result = subprocess.run([PYTHON, "-m", "pytest", "-q", "-p", "no:warnings", "--durations=0"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     wall = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit("test suite failed:\n" + result.stdout[-3000:])
+    if result.returncode != 0:  # still a timing, but say so: a failing suite is not a benchmark result
+        print("warning: the test suite failed during the benchmark:\n" + result.stdout[-1500:], file=sys.stderr)
     setups = [float(m.group(1)) for m in re.finditer(r"^([\d.]+)s setup\s", result.stdout, re.M)]
     synth_setups = [float(m.group(1)) for m in re.finditer(r"^([\d.]+)s setup\s+tests/\S+", result.stdout, re.M)]
-    return {"suite_seconds": wall, "fixture_setup_seconds": sum(setups), "largest_fixture_setup_seconds": max(synth_setups or [0.0])}
+    return {
+        "suite_seconds": wall,
+        "suite_passed": float(result.returncode == 0),
+        "fixture_setup_seconds": sum(setups),
+        "largest_fixture_setup_seconds": max(synth_setups or [0.0]),
+    }
 
 
 def runtime_figures(runs: int) -> dict[str, float]:

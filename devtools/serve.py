@@ -152,19 +152,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", type=Path, default=None, help="synthesized service template (default: dev)")
     args = parser.parse_args(argv)
     template = json.loads((args.template or default_template()).read_text())
-    mock = start_local_dynamodb()
-    server = serve(template, args.port)
     stage, routes = api_routes(template)
-    print(f"Product API on http://127.0.0.1:{server.server_port}/{stage}/product (in-memory DynamoDB); Ctrl-C stops")
-    for path, methods in sorted(routes.items()):
-        print(f"  {', '.join(sorted(methods)):<18} /{stage}{path}")
-    try:
+    mock, server = None, None
+    try:  # Ctrl-C at any point after this stops cleanly
+        mock = start_local_dynamodb()
+        server = serve(template, args.port)
+        for path, methods in sorted(routes.items()):
+            print(f"  {', '.join(sorted(methods)):<18} /{stage}{path}")
+        print(f"Product API on http://127.0.0.1:{server.server_port}/{stage}/product (in-memory DynamoDB); Ctrl-C stops",
+              flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         print("\nstopping")
     finally:
-        server.server_close()
-        mock.stop()
+        if server:
+            server.server_close()
+        if mock:
+            mock.stop()
     return 0
 
 
