@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -153,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     template = json.loads((args.template or default_template()).read_text())
     stage, routes = api_routes(template)
+    # Started from a background job, a process inherits SIGINT as ignored; Ctrl-C must always stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     mock, server = None, None
     try:  # Ctrl-C at any point after this stops cleanly
         mock = start_local_dynamodb()
