@@ -5,7 +5,13 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
 - it has no CloudFormation model for ``AWS::Lambda::Alias``, ``AWS::ApiGateway::Stage``,
   ``AWS::Cognito::UserPool``/``UserPoolClient``, and skips ``AWS::ApiGateway::Account``/``Authorizer``/
   ``GatewayResponse``/``RequestValidator``, ``AWS::CloudWatch::Alarm``, ``AWS::CodeDeploy::*``;
-- it cannot run the Lambda behind a custom resource (that needs Docker).
+- it cannot run the Lambda behind a custom resource (that needs Docker);
+- it requires ``IntegrationHttpMethod``/``Uri`` on every API method (CORS ``MOCK`` methods have none);
+- its DynamoDB table model ignores ``PointInTimeRecoverySpecification``, and its Lambda function
+  model drops ``Architectures``, ``TracingConfig`` and ``FileSystemConfigs``;
+- deleting a stack, it leaves route tables, NAT/internet gateways and VPC endpoints in place, so the
+  VPC can never be deleted;
+- its EFS file system, access point and Lambda version answer no ``Fn::GetAtt`` (``Arn``, ids, ``Version``).
 
 ``install()`` adds, in the process that hosts the moto server:
 - ``Fn::GetStackOutput`` resolution from the named stack's outputs;
@@ -227,16 +233,129 @@ def install() -> None:
         return original_clean_json(resource_json, resources_map)
 
     parsing.clean_json = clean_json
-    for resource_type in RECORDED_TYPES:
-        _recorded(resource_type)  # defining the subclass registers it with moto
+    # moto finds models among CloudFormationModel's direct subclasses only: ours are looked up here.
+    models = {model.cloudformation_type(): model for model in (LambdaAlias, ApiGatewayStage, CognitoUserPool, CognitoUserPoolClient)}
+    models.update({resource_type: _recorded(resource_type) for resource_type in RECORDED_TYPES})
     original_class_from_type = parsing.resource_class_from_type
 
     def resource_class_from_type(resource_type: str) -> Any:
         if resource_type.startswith("Custom::"):
             return NoOpCustomResource
-        return original_class_from_type(resource_type)
+        return models.get(resource_type) or original_class_from_type(resource_type)
 
     parsing.resource_class_from_type = resource_class_from_type
-    parsing.get_model_map.cache_clear()
-    parsing.get_name_type_map.cache_clear()
+    _add_efs_attributes()
+    from moto.awslambda import models as awslambda
+
+    awslambda.LambdaVersion.get_cfn_attribute = lambda self, name: {"Version": self.version}[name]  # type: ignore[attr-defined]
+    _default_mock_integration_fields()
+    _apply_table_point_in_time_recovery()
+    _keep_function_properties()
+    _delete_vpc_dependencies_first()
     _installed = True
+
+
+def _delete_vpc_dependencies_first() -> None:
+    """moto's CloudFormation "deletes" route tables, NAT and internet gateways and VPC endpoints as no-ops
+    (their models have no delete), so the VPC still has dependencies when its turn comes. Real
+    CloudFormation has deleted them by then: once the stack's subnets are gone, remove what is left in
+    the VPC, then delete it."""
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.vpcs import VPC
+
+    def delete(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+        backend = ec2_backends[account_id][region_name]
+        vpc_id = resource_name
+        if backend.describe_subnets(filters={"vpc-id": vpc_id}):
+            backend.delete_vpc(vpc_id)  # raises DependencyViolation: moto retries after the subnets are gone
+        for gateway in list(backend.nat_gateways.values()):
+            if gateway.vpc_id == vpc_id:
+                backend.nat_gateways.pop(gateway.id, None)
+        endpoints = [e.id for e in backend.vpc_end_points.values() if e.vpc_id == vpc_id]
+        if endpoints:
+            backend.delete_vpc_endpoints(endpoints)
+        for gateway in list(backend.internet_gateways.values()):
+            if gateway.vpc and gateway.vpc.id == vpc_id:
+                backend.detach_internet_gateway(gateway.id, vpc_id)
+                backend.delete_internet_gateway(gateway.id)
+        for table in list(backend.route_tables.values()):
+            if table.vpc_id == vpc_id and table.main_association_id is None:
+                for association in list(table._associations):
+                    backend.disassociate_route_table(association)
+                backend.delete_route_table(table.id)
+        for interface in list(backend.enis.values()):
+            if interface.subnet and interface.subnet.vpc_id == vpc_id:
+                backend.delete_network_interface(interface.id)
+        backend.delete_vpc(vpc_id)
+
+    VPC.delete_from_cloudformation_json = classmethod(delete)
+
+
+def _keep_function_properties() -> None:
+    """moto's Lambda function model drops Architectures, TracingConfig and FileSystemConfigs from a template."""
+    from moto.awslambda.models import LambdaFunction
+
+    original_create = LambdaFunction.create_from_cloudformation_json.__func__
+    original_configuration = LambdaFunction.get_configuration
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        function = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json.get("Properties", {})
+        function.architectures = props.get("Architectures", function.architectures)
+        function.tracing_config = props.get("TracingConfig", function.tracing_config)
+        function.file_system_configs = props.get("FileSystemConfigs", [])
+        return function
+
+    def get_configuration(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        configuration = original_configuration(self, *args, **kwargs)
+        if getattr(self, "file_system_configs", None):
+            configuration["FileSystemConfigs"] = self.file_system_configs
+        return configuration
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(create)
+    LambdaFunction.get_configuration = get_configuration
+
+
+def _apply_table_point_in_time_recovery() -> None:
+    """moto's DynamoDB table model ignores PointInTimeRecoverySpecification (the API supports it)."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.table import Table
+
+    original = Table.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        table = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        spec = cloudformation_json.get("Properties", {}).get("PointInTimeRecoverySpecification")
+        if spec and spec.get("PointInTimeRecoveryEnabled"):
+            dynamodb_backends[account_id][region_name].update_continuous_backups(table.name, spec)
+        return table
+
+    Table.create_from_cloudformation_json = classmethod(create)
+
+
+def _default_mock_integration_fields() -> None:
+    """moto requires IntegrationHttpMethod and Uri on every method; a MOCK integration (CORS) has neither."""
+    from moto.apigateway import models as apigateway
+
+    original = apigateway.Method.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        integration = cloudformation_json.get("Properties", {}).get("Integration")
+        if integration is not None:
+            integration.setdefault("IntegrationHttpMethod", cloudformation_json["Properties"]["HttpMethod"])
+            integration.setdefault("Uri", "")
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    apigateway.Method.create_from_cloudformation_json = classmethod(create)
+
+
+def _add_efs_attributes() -> None:
+    """moto's EFS models can be created by CloudFormation but answer no Fn::GetAtt."""
+    from moto.efs import models as efs
+
+    efs.FileSystem.get_cfn_attribute = lambda self, name: {  # type: ignore[attr-defined]
+        "Arn": self.file_system_arn, "FileSystemId": self.file_system_id,
+    }[name]
+    efs.AccessPoint.get_cfn_attribute = lambda self, name: {  # type: ignore[attr-defined]
+        "Arn": self.access_point_arn, "AccessPointId": self.access_point_id,
+    }[name]
