@@ -18,7 +18,7 @@ NPM = $(NODE_HOME)/bin/node $(NODE_HOME)/lib/node_modules/npm/bin/npm-cli.js
 CDK = PATH="$(NODE_PATH_PREFIX):$$PATH" node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup synth test snapshot-update review bench serve clean
+.PHONY: setup synth test snapshot-update review bench deploy-local serve clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -56,6 +56,10 @@ review: setup
 # Benchmarks (prints a table, writes bench/results.json); BENCH_ARGS="--runs 5" for steadier medians.
 bench: setup
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m bench.run $(BENCH_ARGS)
+
+# Bootstrap, deploy, smoke-test and destroy a stage against moto on localhost (STAGE=prod for prod).
+deploy-local: setup
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.local_deploy --stage $(or $(STAGE),dev)
 
 serve: synth
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.serve $(SERVE_ARGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,38 @@ class SynthesizedApp(Assembly):
 
     def template(self, stage: str, stack: str) -> dict[str, Any]:
         return self.templates[f"{stage}/{stack}"]
+
+
+class BackgroundDeploys:
+    """`make deploy-local` for each stage, one after the other, in a thread while other tests run."""
+
+    STAGES = ("dev", "prod")
+
+    def __init__(self) -> None:
+        self.results: dict[str, subprocess.CompletedProcess] = {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        for stage in self.STAGES:
+            self.results[stage] = subprocess.run(
+                [sys.executable, "-m", "devtools.emulator.local_deploy", "--stage", stage],
+                cwd=ROOT, capture_output=True, text=True, timeout=600,
+            )
+
+    def result(self, stage: str) -> subprocess.CompletedProcess:
+        if not self.thread.is_alive() and not self.results:
+            self.thread.start()
+        self.thread.join(timeout=900)
+        return self.results[stage]
+
+
+DEPLOYS = BackgroundDeploys()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The integration tests wait on deploys that took ~27 s: start them before the first test runs.
+    if any(item.get_closest_marker("integration") for item in session.items):
+        DEPLOYS.thread.start()
 
 
 def start_cfn_lint(outdir: Path) -> subprocess.Popen:

@@ -84,7 +84,13 @@ class LocalDeployment:
         self.outputs = json.loads(outputs_file.read_text()) if outputs_file.exists() else {}
 
     def destroy(self) -> None:
-        self.cdk("destroy", "destroy", f"{self.stage}/*", "--app", str(self.assembly), "--force")
+        """`cdk destroy <stage>/*`; a termination-protected stack stops it, as in AWS (reported, not raised)."""
+        try:
+            self.cdk("destroy", "destroy", f"{self.stage}/*", "--app", str(self.assembly), "--force")
+        except RuntimeError as error:
+            if "TerminationProtection is enabled" not in str(error):
+                raise
+            print("  destroy stopped at a termination-protected stack (as in AWS)")
 
 
 def start_emulator() -> tuple[Any, str]:
@@ -105,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--region", default="eu-west-1")
     args = parser.parse_args(argv)
-    from devtools.emulator.smoke import run_smoke_test, stateful_resources_survive
+    from devtools.emulator.smoke import run_smoke_test, stateful_resources_survive, termination_protection
 
     server, endpoint = start_emulator()
     try:
@@ -118,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(deployment.outputs, indent=2))
             for line in run_smoke_test(deployment):
                 print(f"  ok  {line}")
+            protected = termination_protection(deployment)
             print("destroy...", flush=True)
             deployment.destroy()
-            for line in stateful_resources_survive(deployment):
+            for line in stateful_resources_survive(deployment, protected):
                 print(f"  ok  {line}")
             print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in deployment.timings.items()))
     finally:

@@ -11,6 +11,8 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
   model drops ``Architectures``, ``TracingConfig`` and ``FileSystemConfigs``;
 - deleting a stack, it leaves route tables, NAT/internet gateways and VPC endpoints in place, so the
   VPC can never be deleted;
+- it deletes stacks that have termination protection;
+- its KMS key model passes tags in the wrong shape (KeyError 'TagKey');
 - its EFS file system, access point and Lambda version answer no ``Fn::GetAtt`` (``Arn``, ids, ``Version``).
 
 ``install()`` adds, in the process that hosts the moto server:
@@ -252,7 +254,43 @@ def install() -> None:
     _apply_table_point_in_time_recovery()
     _keep_function_properties()
     _delete_vpc_dependencies_first()
+    _kms_tags_in_api_shape()
+    _enforce_termination_protection()
     _installed = True
+
+
+def _enforce_termination_protection() -> None:
+    """moto records EnableTerminationProtection but deletes such stacks anyway; CloudFormation refuses."""
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend.delete_stack
+
+    def delete_stack(self, name_or_stack_id: str) -> None:  # type: ignore[no-untyped-def]
+        for stack in self.stacks.values():
+            if name_or_stack_id in (stack.stack_id, stack.name) and stack.enable_termination_protection:
+                raise ValidationError(
+                    name_or_stack_id,
+                    message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled",
+                )
+        return original(self, name_or_stack_id)
+
+    CloudFormationBackend.delete_stack = delete_stack
+
+
+def _kms_tags_in_api_shape() -> None:
+    """moto's KMS key model hands CloudFormation's {Key, Value} tags to a tagger expecting {TagKey, TagValue}."""
+    from moto.kms.models import Key
+
+    original = Key.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        props = cloudformation_json.get("Properties", {})
+        if props.get("Tags"):
+            props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props["Tags"]]
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Key.create_from_cloudformation_json = classmethod(create)
 
 
 def _delete_vpc_dependencies_first() -> None:

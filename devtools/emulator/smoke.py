@@ -106,16 +106,29 @@ def _crud_through_the_handler(deployment: Any, table_name: str, idempotency_tabl
     return f"handler against table {table_name}: create 201, get 200, update 200, delete 204, get 404"
 
 
-def stateful_resources_survive(deployment: Any) -> list[str]:
-    """After `cdk destroy`: the stacks are gone, the retained table and file system are not."""
+def termination_protection(deployment: Any) -> dict[str, bool]:
+    """Stack name -> whether it is termination protected (read before destroying)."""
+    stacks = deployment.client("cloudformation").describe_stacks()["Stacks"]
+    return {s["StackName"]: bool(s.get("EnableTerminationProtection")) for s in stacks if s["StackName"].startswith(f"{deployment.stage}-")}
+
+
+def stateful_resources_survive(deployment: Any, protected: dict[str, bool]) -> list[str]:
+    """After `cdk destroy`: unprotected stacks are gone; a protected stack (and those it protects) stays;
+    the retained table and file system are there either way."""
     cloudformation = deployment.client("cloudformation")
     live = {s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"}
-    gone = [name for name in (f"{deployment.stage}-{s}" for s in ("Network", "Stateful", "Service")) if name not in live]
-    assert len(gone) == 3, live
+    names = [f"{deployment.stage}-{s}" for s in ("Service", "Stateful", "Network")]
+    gone = [name for name in names if name not in live]
+    assert f"{deployment.stage}-Service" in gone, live
+    if protected.get(f"{deployment.stage}-Stateful"):
+        assert f"{deployment.stage}-Stateful" in live, "a termination-protected stack was deleted"
+    else:
+        assert len(gone) == 3, live
     tables = deployment.client("dynamodb").list_tables()["TableNames"]
     file_systems = deployment.client("efs").describe_file_systems()["FileSystems"]
     product_tables = [t for t in tables if t.startswith("product")]
     assert product_tables, tables
     assert file_systems, "the file system was deleted"
-    return [f"stacks destroyed: {', '.join(gone)}",
+    kept = [name for name in names if name in live]
+    return [f"stacks destroyed: {', '.join(gone)}" + (f"; kept: {', '.join(kept)} (destroy stops at termination protection)" if kept else ""),
             f"retained after destroy: tables {', '.join(sorted(tables))}; {len(file_systems)} EFS file system(s)"]
