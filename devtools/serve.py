@@ -16,13 +16,13 @@ import json
 import os
 import signal
 import sys
-import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from devtools.events import match_resource, rest_event
+from devtools.local_runtime import LocalLambdaContext, create_product_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT_TABLE = "product-local"
@@ -74,27 +74,9 @@ def start_local_dynamodb() -> Any:
     mock.start()
     import boto3
 
-    client = boto3.client("dynamodb")
-    for name in (PRODUCT_TABLE, IDEMPOTENCY_TABLE):
-        client.create_table(
-            TableName=name,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+    create_product_tables(boto3.client("dynamodb"), PRODUCT_TABLE, IDEMPOTENCY_TABLE)
     return mock
 
-
-class LocalContext:
-    function_name = "product-function-local"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:000000000000:function:product-function-local:live"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def make_handler(stage: str, routes: dict[str, set[str]]) -> type[BaseHTTPRequestHandler]:
@@ -127,7 +109,7 @@ def make_handler(stage: str, routes: dict[str, set[str]]) -> type[BaseHTTPReques
                 self.command, path, body=body, headers=dict(self.headers.items()),
                 query=dict(parse_qsl(url.query)) or None, claims={"sub": "local-user"}, stage=stage,
             )
-            result = lambda_handler(event, LocalContext())
+            result = lambda_handler(event, LocalLambdaContext())
             headers = dict(result.get("headers") or {})
             for key, values in (result.get("multiValueHeaders") or {}).items():
                 headers.setdefault(key, values[-1])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SynthesizedApp
+from tests.conftest import SynthesizedApp
 
 STATEFUL_TYPES = {"AWS::DynamoDB::Table", "AWS::EFS::FileSystem", "AWS::Cognito::UserPool", "AWS::KMS::Key"}
 

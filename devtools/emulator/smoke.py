@@ -68,6 +68,7 @@ def run_smoke_test(deployment: Any) -> list[str]:
 def _crud_through_the_handler(deployment: Any, table_name: str, idempotency_table: str) -> str:
     """The real handler, in this process, against the deployed table through the emulator endpoint."""
     from devtools.events import rest_event
+    from devtools.local_runtime import LocalLambdaContext, reset_runtime_caches
 
     environment = {
         "AWS_ENDPOINT_URL_DYNAMODB": deployment.endpoint, "AWS_DEFAULT_REGION": deployment.region,
@@ -77,20 +78,12 @@ def _crud_through_the_handler(deployment: Any, table_name: str, idempotency_tabl
         "POWERTOOLS_LOG_LEVEL": "ERROR",
     }
     with mock.patch.dict(os.environ, environment):
-        from product_api import handler, repository, settings
+        from product_api import handler
 
-        for cached in (settings.settings, repository.dynamodb_client, repository.repository, handler._create_once):
-            cached.cache_clear()
-
-        class Context:
-            function_name, memory_limit_in_mb, aws_request_id = "local", 512, "smoke"
-            invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:local:live"
-
-            def get_remaining_time_in_millis(self) -> int:
-                return 10_000
+        reset_runtime_caches()
 
         def call(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-            return handler.lambda_handler(rest_event(method, path, **kwargs), Context())
+            return handler.lambda_handler(rest_event(method, path, **kwargs), LocalLambdaContext())
 
         created = call("POST", "/product", body={"name": "Smoke", "price": "1.00", "currency": "EUR"})
         assert created["statusCode"] == 201, created
@@ -101,8 +94,7 @@ def _crud_through_the_handler(deployment: Any, table_name: str, idempotency_tabl
         assert updated["statusCode"] == 200, updated
         assert call("DELETE", f"/product/{product['id']}")["statusCode"] == 204
         assert call("GET", f"/product/{product['id']}")["statusCode"] == 404
-        for cached in (settings.settings, repository.dynamodb_client, repository.repository, handler._create_once):
-            cached.cache_clear()
+        reset_runtime_caches()
     return f"handler against table {table_name}: create 201, get 200, update 200, delete 204, get 404"
 
 

@@ -12,27 +12,16 @@ import pytest
 from moto import mock_aws
 
 from devtools.events import rest_event
+from devtools.local_runtime import LocalLambdaContext, create_product_tables, reset_runtime_caches
 
 PRODUCT_TABLE = "product-test"
 IDEMPOTENCY_TABLE = "idempotency-test"
+def create_tables(client: Any) -> None:
+    create_product_tables(client, PRODUCT_TABLE, IDEMPOTENCY_TABLE)
+
+
 VALID_PRODUCT = {"name": "Espresso cup", "description": "90 ml", "price": "12.50", "currency": "EUR", "stock": 3}
 
-
-def create_tables(client: Any) -> None:
-    for name in (PRODUCT_TABLE, IDEMPOTENCY_TABLE):
-        client.create_table(
-            TableName=name,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-
-
-def reset_runtime_caches() -> None:
-    from product_api import handler, repository, settings
-
-    for cached in (settings.settings, repository.dynamodb_client, repository.repository, handler._create_once):
-        cached.cache_clear()
 
 
 TEST_ENVIRONMENT = {
@@ -75,16 +64,6 @@ def dynamodb(moto_dynamodb: Any, aws_env: None) -> Any:
     return moto_dynamodb
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "product-function"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:product-function:live"
-    aws_request_id: str = "test-request"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
 
 @dataclass
 class ApiResponse:
@@ -103,7 +82,7 @@ class ApiClient:
     def request(self, method: str, path: str, **kwargs: Any) -> ApiResponse:
         from product_api.handler import lambda_handler
 
-        result = lambda_handler(rest_event(method, path, **kwargs), LambdaContext())
+        result = lambda_handler(rest_event(method, path, **kwargs), LocalLambdaContext())
         headers = {**(result.get("headers") or {})}
         for key, values in (result.get("multiValueHeaders") or {}).items():
             headers.setdefault(key, values[0])

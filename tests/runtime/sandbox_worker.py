@@ -27,10 +27,10 @@ def write_increments(endpoint: str, product_id: str, start: Any, rounds: int) ->
     )
     from devtools.events import rest_event
     from product_api.handler import lambda_handler
-    from tests.runtime.conftest import LambdaContext
+    from devtools.local_runtime import LocalLambdaContext
 
     def call(method: str, **kwargs: Any) -> dict[str, Any]:
-        return lambda_handler(rest_event(method, f"/product/{product_id}", **kwargs), LambdaContext())
+        return lambda_handler(rest_event(method, f"/product/{product_id}", **kwargs), LocalLambdaContext())
 
     call("GET")  # warm: clients and imports ready before the race starts
     start.wait(timeout=120)  # every sandbox begins writing at the same moment
