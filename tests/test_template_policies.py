@@ -148,3 +148,43 @@ def test_stateful_resources_live_only_in_the_stateful_stacks(templates):
         if name.endswith("/Stateful"):
             continue
         assert not {r["Type"] for r in template["Resources"].values()} & STATEFUL_TYPES, name
+
+
+@pytest.fixture(scope="module")
+def unsuppressed_findings(tmp_path_factory):
+    """cdk-nag's findings with every acknowledgement recorded instead of applied."""
+    from catalog_constructs import nag
+    from tests.conftest import synthesize
+
+    recorded: list[tuple[str, str, str]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nag, "Validations", None)  # any acknowledgement that still reaches CDK fails loudly
+        patch.setattr(nag, "acknowledge", lambda construct, rule, reason: recorded.append((construct.node.path, rule, reason)))
+        for module in ("catalog_constructs.service_function", "catalog_constructs.product_api",
+                       "catalog_constructs.product_user_pool", "stacks.service_stack"):
+            patch.setattr(f"{module}.acknowledge", nag.acknowledge)
+        assembly = synthesize(tmp_path_factory.mktemp("unsuppressed"))
+    findings = {
+        (construct["constructPath"], violation["ruleName"])
+        for plugin in assembly.validation_report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    }
+    return recorded, findings
+
+
+def test_every_suppression_matches_a_real_finding(unsuppressed_findings):
+    recorded, findings = unsuppressed_findings
+    assert recorded
+    stale = [
+        (path, rule) for path, rule, _ in recorded
+        if not any(rule == found_rule and (found_path == path or found_path.startswith(path + "/")) for found_path, found_rule in findings)
+    ]
+    assert stale == []
+
+
+def test_every_finding_is_suppressed_with_a_reason(unsuppressed_findings):
+    recorded, findings = unsuppressed_findings
+    for found_path, found_rule in findings:
+        reasons = [r for path, rule, r in recorded if rule == found_rule and (found_path == path or found_path.startswith(path + "/"))]
+        assert reasons and all(len(reason) > 40 for reason in reasons), (found_path, found_rule)
