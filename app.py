@@ -42,6 +42,19 @@ def build_app(app: App) -> App:
     return app
 
 
+def unsuppressed_findings(outdir: str) -> list[str]:
+    """One line per cdk-nag finding in the assembly's validation report (none when everything passed)."""
+    report = Path(outdir) / "validation-report.json"
+    if not report.is_file():
+        return []
+    return [
+        f"{violation['ruleName']} on {construct['constructPath']}: {violation['description']}"
+        for plugin in json.loads(report.read_text()).get("pluginReports", [])
+        for violation in plugin.get("violations", [])
+        for construct in violation.get("violatingConstructs", [])
+    ]
+
+
 def main() -> int:
     # The CDK's built-in CloudFormation validation plugin costs ~60% of synth time; cfn-lint runs on
     # every template in the test suite instead (tests/test_template_policies.py).
@@ -54,7 +67,20 @@ def main() -> int:
     except BundlingError as error:
         print(f"bundling error: {' '.join(str(error).split())}", file=sys.stderr)
         return 3
-    app.synth()
+    try:
+        app.synth()
+    except RuntimeError as error:  # run directly, cdk-nag errors fail synth with a jsii traceback
+        if "ValidationFailed" not in str(error):
+            raise
+    # Through the CLI (which sets @aws-cdk/core:failSynthOnValidationErrors=false) they would pass
+    # silently: the app enforces the report itself, either way.
+    findings = unsuppressed_findings(app.outdir)
+    if findings:
+        print(f"cdk-nag: {len(findings)} unsuppressed finding(s); fix them, or acknowledge each with a reason "
+              "(catalog_constructs.nag.acknowledge):", file=sys.stderr)
+        for finding in findings:
+            print(f"  {finding}", file=sys.stderr)
+        return 1
     return 0
 
 

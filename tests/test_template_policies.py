@@ -65,6 +65,20 @@ def test_cdk_nag_does_fail_on_an_insecure_construct(tmp_path):
     assert "AwsSolutions-SQS4" in rules
 
 
+def test_the_app_turns_each_nag_finding_into_one_line(tmp_path):
+    from app import unsuppressed_findings
+
+    report = {"pluginReports": [{"pluginName": "AwsSolutions", "violations": [{
+        "ruleName": "AwsSolutions-SQS4", "description": "The SQS queue does not require requests to use SSL.",
+        "violatingConstructs": [{"constructPath": "Insecure/Queue/Resource"}],
+    }]}]}
+    (tmp_path / "validation-report.json").write_text(json.dumps(report))
+    assert unsuppressed_findings(str(tmp_path)) == [
+        "AwsSolutions-SQS4 on Insecure/Queue/Resource: The SQS queue does not require requests to use SSL."
+    ]
+    assert unsuppressed_findings(str(tmp_path / "missing")) == []
+
+
 # Where troposphere 4.11.1's generated classes are wrong, not the template: its awslambda module
 # defines LoggingConfig twice and the WebFunctionRevision one (no LogFormat) shadows Function's.
 TROPOSPHERE_GAPS = {("AWS::Lambda::Function", "LogFormat")}
