@@ -22,6 +22,8 @@ from catalog_constructs.lambda_limits import check_runtime
 
 _PLATFORMS = {"arm64": "aarch64-manylinux2014", "x86_64": "x86_64-manylinux2014"}
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".pytest_cache")
+# Assembled bundles kept (each ~12 MB): enough for the variants one session synthesizes.
+KEEP_ASSETS = 8
 # Bump to invalidate every cached bundle when the way bundles are built changes.
 _BUNDLE_FORMAT = "1"
 
@@ -77,6 +79,15 @@ def _install_dependencies(requirements: Path, python_version: str, architecture:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def prune_cache(directory: Path, *, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used entries of ``directory``."""
+    if not directory.is_dir():
+        return
+    entries = sorted((p for p in directory.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def bundled_code(
     *,
     package_dir: Path,
@@ -110,4 +121,6 @@ def bundled_code(
         shutil.copytree(package_dir, tmp / package_dir.name, ignore=_IGNORED)
 
     _publish(assemble, asset_dir)
+    os.utime(asset_dir)  # most recently used first when pruning
+    prune_cache(cache_dir / "assets", keep=KEEP_ASSETS)
     return lambda_.Code.from_asset(str(asset_dir), asset_hash=asset_hash, asset_hash_type=AssetHashType.CUSTOM)

@@ -69,3 +69,16 @@ def test_asset_is_far_below_lambda_size_limits(code_asset):
             archive.write(path, path.relative_to(code_asset))
     assert unzipped < UNZIPPED_LIMIT / 10
     assert buffer.tell() < ZIPPED_LIMIT / 10
+
+
+def test_bundle_cache_keeps_only_the_most_recently_used_assets(tmp_path):
+    import os
+
+    from catalog_constructs.python_bundle import prune_cache
+
+    for age in range(10):
+        entry = tmp_path / f"asset{age}"
+        entry.mkdir()
+        os.utime(entry, (1_000_000 - age, 1_000_000 - age))
+    prune_cache(tmp_path, keep=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["asset0", "asset1", "asset2"]
