@@ -57,6 +57,18 @@ class PreconditionRequired(ApiError):
     status, code = 428, "precondition_required"
 
 
+def error_body(
+    code: str, message: str, *, request_id: str | None = None, details: list[dict[str, Any]] | None = None
+) -> str:
+    """``{"error": {"code", "message", "request_id"?, "details"?}}`` as JSON text."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if request_id:
+        error["request_id"] = request_id
+    if details:
+        error["details"] = details
+    return json.dumps({"error": error})
+
+
 def error_response(
     status: int,
     code: str,
@@ -66,15 +78,10 @@ def error_response(
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """``{"error": {"code", "message", "request_id"?, "details"?}}`` with the given status."""
-    error: dict[str, Any] = {"code": code, "message": message}
-    if request_id:
-        error["request_id"] = request_id
-    if details:
-        error["details"] = details
+    """An ``error_body`` response with the given status."""
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": error}),
+        body=error_body(code, message, request_id=request_id, details=details),
         headers=headers or {},
     )

@@ -34,6 +34,7 @@ from product_api.errors import (
     PreconditionRequired,
     UnsupportedMediaType,
     ValidationFailed,
+    error_body,
     error_response,
 )
 from product_api.models import Product, ProductIn, ProductPage, is_valid_id
@@ -66,9 +67,13 @@ def _header(name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == lowered), None)
 
 
-def _request_id() -> str | None:
-    context = app.current_event.raw_event.get("requestContext")
+def _request_id_of(event: dict[str, Any]) -> str | None:
+    context = event.get("requestContext")
     return context.get("requestId") if isinstance(context, dict) else None
+
+
+def _request_id() -> str | None:
+    return _request_id_of(app.current_event.raw_event)
 
 
 def _product_response(product: Product, status: HTTPStatus = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Response:
@@ -292,18 +297,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         rejected = check_body(event) if isinstance(event, dict) else None
         if rejected is not None:
             logger.info("request rejected", extra={"status": rejected.status, "code": rejected.code})
-            context_info = event.get("requestContext")
-            request_id = context_info.get("requestId") if isinstance(context_info, dict) else None
-            return _proxy_result(rejected.status, _error_body(rejected.code, rejected.message, request_id))
+            body = error_body(rejected.code, rejected.message, request_id=_request_id_of(event), details=rejected.details)
+            return _proxy_result(rejected.status, body)
         return app.resolve(event, context)
     except Exception:  # an event the resolver cannot even parse: still a JSON 500, never a crash
         logger.exception("could not resolve event")
-        return _proxy_result(500, _error_body("internal_error", "internal error", None))
-
-
-def _error_body(code: str, message: str, request_id: str | None) -> str:
-    error = {"code": code, "message": message, **({"request_id": request_id} if request_id else {})}
-    return json.dumps({"error": error})
+        return _proxy_result(500, error_body("internal_error", "internal error"))
 
 
 def _proxy_result(status: int, body: str) -> dict[str, Any]:
