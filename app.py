@@ -28,7 +28,14 @@ def build_app(app: App) -> App:
     if stages_context is None and CDK_JSON.is_file():
         # Run as plain `python app.py` (not through the CLI, which passes cdk.json context itself).
         stages_context = json.loads(CDK_JSON.read_text())["context"].get("stages")
-    selected = select_stages(load_stages(stages_context), app.node.try_get_context("stage"))
+    from stacks.declaration_checks import check_declarations, check_stage_settings
+    from stacks.functions import FUNCTIONS
+
+    check_declarations(FUNCTIONS)
+    stages = load_stages(stages_context, tuple(d.name for d in FUNCTIONS))
+    selected = select_stages(stages, app.node.try_get_context("stage"))
+    for config in selected:
+        check_stage_settings(FUNCTIONS, config)
     # Imported once the configuration is known to be valid: the construct modules pull in most of
     # aws-cdk-lib (seconds of import), and a bad setting should be reported at once.
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks

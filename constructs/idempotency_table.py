@@ -28,11 +28,12 @@ class IdempotencyTable(Construct):
         :param deletion_protection: refuse DeleteTable, even from CloudFormation (default on).
         """
         super().__init__(scope, construct_id)
-        self.table = ProductTable(
+        self.store = ProductTable(
             self,
             "Store",
             partition_key=KEY_ATTRIBUTE,
             time_to_live_attribute=EXPIRY_ATTRIBUTE,
             encryption_key=encryption_key,
             deletion_protection=deletion_protection,
-        ).table
+        )
+        self.table = self.store.table

@@ -1,12 +1,16 @@
-"""ProductApi: the REST API in front of the product function, /product CRUD."""
+"""ProductApi: the REST API in front of the service's functions, every method a proxy to a function alias."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import (
+    Duration,
     RemovalPolicy,
+    Stack,
     aws_apigateway as apigw,
+    aws_cloudwatch as cloudwatch,
     aws_cognito as cognito,
     aws_lambda as lambda_,
     aws_logs as logs,
@@ -16,25 +20,29 @@ from constructs import Construct
 
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.nag import acknowledge
+from catalog_constructs.rest_events import path_parameters_of
 
-# The routes the runtime serves (tests check the handler serves exactly these).
-ROUTES: tuple[tuple[str, str], ...] = (
-    ("GET", "/product"),
-    ("POST", "/product"),
-    ("GET", "/product/{id}"),
-    ("PUT", "/product/{id}"),
-    ("DELETE", "/product/{id}"),
-)
 READ_METHODS = frozenset({"GET"})
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiRoute:
+    """One method on one resource path, served by a function alias (or version)."""
+
+    method: str
+    path: str
+    handler: lambda_.Alias | lambda_.Version
 # Error bodies API Gateway itself returns (auth, throttling, ...) in the handler's error shape.
 _GATEWAY_ERROR_BODY = '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}'
 
 
 class ProductApi(Construct):
-    """API Gateway REST API with every method a Lambda proxy to one function alias.
+    """API Gateway REST API whose every method is a Lambda proxy to a function alias.
 
     Writes always require a Cognito token; reads are public unless ``authorize_reads``. The stage has
-    JSON access logs, execution logs for errors, X-Ray tracing and throttling.
+    JSON access logs, execution logs for errors, X-Ray tracing and throttling. ``server_error_alarm``
+    watches the stage's 5XX rate, for the deployments of the functions behind it.
     """
 
     def __init__(
@@ -42,7 +50,7 @@ class ProductApi(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        handler: lambda_.Alias | lambda_.Version,
+        routes: Sequence[ApiRoute],
         user_pool: cognito.IUserPool,
         stage_name: str = "prod",
         authorize_reads: bool = False,
@@ -52,9 +60,10 @@ class ProductApi(Construct):
         access_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         manage_account_cloudwatch_role: bool = True,
         web_acl_arn: str | None = None,
+        rollback_5xx_rate: float = 0.05,
     ) -> None:
         """
-        :param handler: what every method invokes: pass the function's alias, never the function itself.
+        :param routes: every method of the API and the alias (never the function itself) that serves it.
         :param user_pool: whose tokens authorize writes (and reads if ``authorize_reads``).
         :param stage_name: deployment stage, the first path segment (default ``prod``: ``/prod/product``).
         :param authorize_reads: require a token for GET too (default off: the catalog is public).
@@ -65,9 +74,23 @@ class ProductApi(Construct):
         :param manage_account_cloudwatch_role: create the region's API Gateway logging role (default on;
             it is one per account and region, so only one stack in an account should own it).
         :param web_acl_arn: WAFv2 web ACL to associate with the stage (default none).
+        :param rollback_5xx_rate: share of requests answered 5XX in a minute that fires ``server_error_alarm`` (default 0.05).
         """
-        if not isinstance(handler, (lambda_.Alias, lambda_.Version)):
-            raise InvalidPropError("handler", handler.node.path, "a lambda Alias or Version (never $LATEST)")
+        if not routes:
+            raise InvalidPropError("routes", [], "at least one route")
+        seen: set[tuple[str, str]] = set()
+        for route in routes:
+            if not isinstance(route.handler, (lambda_.Alias, lambda_.Version)):
+                raise InvalidPropError("routes.handler", route.handler.node.path, "a lambda Alias or Version (never $LATEST)")
+            if route.method not in HTTP_METHODS:
+                raise InvalidPropError("routes.method", route.method, "one of " + ", ".join(HTTP_METHODS))
+            if not route.path.startswith("/") or "//" in route.path:
+                raise InvalidPropError("routes.path", route.path, "a resource path such as /product/{id}")
+            if (route.method, route.path) in seen:
+                raise InvalidPropError("routes", f"{route.method} {route.path}", "each method and path served by one function")
+            seen.add((route.method, route.path))
+        if isinstance(rollback_5xx_rate, bool) or not isinstance(rollback_5xx_rate, (int, float)) or not 0 < rollback_5xx_rate <= 1:
+            raise InvalidPropError("rollback_5xx_rate", rollback_5xx_rate, "a share above 0 and at most 1")
         if not stage_name or not stage_name.replace("_", "").isalnum():
             raise InvalidPropError("stage_name", stage_name, "letters, digits and _")
         for field, value in (("throttling_rate_limit", throttling_rate_limit), ("throttling_burst_limit", throttling_burst_limit)):
@@ -81,9 +104,12 @@ class ProductApi(Construct):
         self.access_log_group = logs.LogGroup(
             self, "AccessLogs", retention=access_log_retention, removal_policy=RemovalPolicy.RETAIN
         )
+        # Named after the stack and construct, so each stage's metrics (by ApiName) stay apart.
+        api_name = f"{Stack.of(self).stack_name}-{construct_id}"
         self.api = apigw.RestApi(
             self,
             "RestApi",
+            rest_api_name=api_name,
             description="Product catalog API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=manage_account_cloudwatch_role,
@@ -112,7 +138,7 @@ class ProductApi(Construct):
             default_cors_preflight_options=(
                 apigw.CorsOptions(
                     allow_origins=list(cors_allow_origins),
-                    allow_methods=sorted({method for method, _ in ROUTES}),
+                    allow_methods=sorted({route.method for route in routes}),
                     allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
                     expose_headers=["ETag", "Location"],
                 )
@@ -138,13 +164,41 @@ class ProductApi(Construct):
                 templates={"application/json": _GATEWAY_ERROR_BODY},
             )
 
-        integration = apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False)
+        integrations: dict[str, apigw.LambdaIntegration] = {}
         self.methods: dict[tuple[str, str], apigw.Method] = {}
-        for http_method, path in ROUTES:
-            resource = self.api.root.resource_for_path(path)
-            self.methods[(http_method, path)] = self._add_method(
-                resource, http_method, path, integration, authorized=authorize_reads or http_method not in READ_METHODS
+        for route in routes:
+            key = route.handler.node.path
+            integration = integrations.setdefault(
+                key, apigw.LambdaIntegration(route.handler, proxy=True, allow_test_invoke=False)
             )
+            resource = self.api.root.resource_for_path(route.path)
+            self.methods[(route.method, route.path)] = self._add_method(
+                resource, route.method, route.path, integration,
+                authorized=authorize_reads or route.method not in READ_METHODS,
+            )
+        self.server_error_alarm = cloudwatch.Alarm(
+            self,
+            "ServerErrorRateAlarm",
+            alarm_description=(
+                f"More than {rollback_5xx_rate:.0%} of requests to {self.node.path} answered 5XX in a minute; "
+                "rolls back the release of a function behind the API"
+            ),
+            # 5XXError averaged over requests is the share of requests that failed.
+            # Built from the API's name and stage name (plain strings), not stage.metric_server_error(): a
+            # reference to the stage would make the deployment group, the alias and the API depend on
+            # each other in a cycle.
+            metric=cloudwatch.Metric(
+                namespace="AWS/ApiGateway",
+                metric_name="5XXError",
+                dimensions_map={"ApiName": api_name, "Stage": stage_name},
+                statistic="Average",
+                period=Duration.minutes(1),
+            ),
+            threshold=rollback_5xx_rate,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
 
         if web_acl_arn:
             wafv2.CfnWebACLAssociation(
@@ -167,7 +221,7 @@ class ProductApi(Construct):
         *,
         authorized: bool,
     ) -> apigw.Method:
-        parameters = {"method.request.path.id": True} if "{id}" in path else None
+        parameters = {f"method.request.path.{name}": True for name in path_parameters_of(path)} or None
         if authorized:
             return resource.add_method(
                 http_method,

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import AssetHashType, aws_lambda as lambda_
@@ -22,8 +23,9 @@ from catalog_constructs.lambda_limits import check_runtime
 
 _PLATFORMS = {"arm64": "aarch64-manylinux2014", "x86_64": "x86_64-manylinux2014"}
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".pytest_cache")
-# Assembled bundles kept (each ~12 MB): enough for the variants one session synthesizes.
-KEEP_ASSETS = 8
+# Assembled bundles kept (the API's is ~12 MB, a hook's a few KB): enough for the variants one
+# session synthesizes, with every function's bundle counted.
+KEEP_ASSETS = 16
 # Bump to invalidate every cached bundle when the way bundles are built changes.
 _BUNDLE_FORMAT = "1"
 
@@ -91,34 +93,46 @@ def prune_cache(directory: Path, *, keep: int) -> None:
 def bundled_code(
     *,
     package_dir: Path,
-    requirements: Path,
+    requirements: Path | None,
     python_version: str,
     architecture: str,
     cache_dir: Path,
+    extra_packages: Sequence[Path] = (),
 ) -> lambda_.Code:
     """The Lambda code asset for ``package_dir`` plus the pinned ``requirements`` for the given platform.
 
-    :param package_dir: the importable package to ship (copied under its own name).
-    :param requirements: a fully pinned requirements file (installed with --no-deps: list every package).
+    :param package_dir: the importable package holding the handler (copied under its own name).
+    :param requirements: a fully pinned requirements file (installed with --no-deps: list every package),
+        or None for a function that needs only the standard library and the runtime's boto3.
     :param python_version: the function's Python version, e.g. ``3.13``.
     :param architecture: ``arm64`` or ``x86_64``.
     :param cache_dir: where dependency sets and assembled bundles are kept between synths.
+    :param extra_packages: more packages the handler imports (default none), each copied under its own name.
     """
     check_runtime(python_version, architecture)
-    if not (package_dir / "__init__.py").is_file():
-        raise InvalidPropError("package_dir", str(package_dir), "a Python package directory (with __init__.py)")
+    packages = [package_dir, *extra_packages]
+    for package in packages:
+        if not (package / "__init__.py").is_file():
+            raise InvalidPropError("package_dir", str(package), "a Python package directory (with __init__.py)")
+    if requirements is not None and not requirements.is_file():
+        raise InvalidPropError("requirements", str(requirements), "a pinned requirements file that exists")
+    pinned = requirements.read_bytes() if requirements is not None else b""
     deps_key = hashlib.sha256(
-        b"\0".join([_BUNDLE_FORMAT.encode(), requirements.read_bytes(), python_version.encode(), architecture.encode()])
+        b"\0".join([_BUNDLE_FORMAT.encode(), pinned, python_version.encode(), architecture.encode()])
     ).hexdigest()[:20]
     deps_dir = cache_dir / "deps" / f"py{python_version}-{architecture}-{deps_key}"
-    _publish(lambda tmp: _install_dependencies(requirements, python_version, architecture, tmp), deps_dir)
+    if requirements is not None:
+        _publish(lambda tmp: _install_dependencies(requirements, python_version, architecture, tmp), deps_dir)
 
-    asset_hash = hashlib.sha256(f"{deps_key}:{package_dir.name}:{_source_digest(package_dir)}".encode()).hexdigest()
+    sources = ":".join(f"{package.name}:{_source_digest(package)}" for package in packages)
+    asset_hash = hashlib.sha256(f"{deps_key}:{sources}".encode()).hexdigest()
     asset_dir = cache_dir / "assets" / asset_hash[:32]
 
     def assemble(tmp: Path) -> None:
-        shutil.copytree(deps_dir, tmp, dirs_exist_ok=True)
-        shutil.copytree(package_dir, tmp / package_dir.name, ignore=_IGNORED)
+        if requirements is not None:
+            shutil.copytree(deps_dir, tmp, dirs_exist_ok=True)
+        for package in packages:
+            shutil.copytree(package, tmp / package.name, ignore=_IGNORED)
 
     _publish(assemble, asset_dir)
     os.utime(asset_dir)  # most recently used first when pruning

@@ -1,10 +1,11 @@
-"""ServiceFunction: a Python Lambda function in the VPC, released through a CodeDeploy-managed alias."""
+"""ServiceFunction: a Python Lambda function released through a CodeDeploy-managed ``live`` alias."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import jsii
 from aws_cdk import (
     Duration,
     RemovalPolicy,
@@ -12,7 +13,6 @@ from aws_cdk import (
     aws_cloudwatch as cloudwatch,
     aws_codedeploy as codedeploy,
     aws_ec2 as ec2,
-    aws_efs as efs,
     aws_iam as iam,
     aws_lambda as lambda_,
     aws_logs as logs,
@@ -22,8 +22,8 @@ from constructs import Construct
 from catalog_constructs import lambda_limits
 from catalog_constructs.deployment_configs import lambda_deployment_config
 from catalog_constructs.errors import InvalidPropError
-from catalog_constructs.nag import acknowledge
 from catalog_constructs.lambda_limits import PYTHON_VERSIONS
+from catalog_constructs.nag import acknowledge
 
 PYTHON_RUNTIMES: dict[str, lambda_.Runtime] = {
     "3.12": lambda_.Runtime.PYTHON_3_12,
@@ -36,35 +36,30 @@ LAMBDA_ARCHITECTURES: dict[str, lambda_.Architecture] = {
     "x86_64": lambda_.Architecture.X86_64,
 }
 LATEST_PYTHON = max(PYTHON_RUNTIMES, key=lambda version: tuple(map(int, version.split("."))))
-NFS_PORT = 2049
-
-
-@dataclass(frozen=True, kw_only=True)
-class EfsMount:
-    """Where and how a function mounts a file system's access point."""
-
-    file_system: efs.IFileSystem
-    access_point: efs.IAccessPoint
-    security_group: ec2.ISecurityGroup
-    mount_path: str = "/mnt/product"
-    read_only: bool = False
+ALARM_PERIOD = Duration.minutes(1)
 
 
 @dataclass(frozen=True, kw_only=True)
 class RollbackAlarms:
-    """Thresholds of the alias alarms that stop a deployment and roll it back."""
+    """Thresholds of the new-version alarms that stop a deployment and roll it back."""
 
     errors_per_minute: int = 1
     throttles_per_minute: int = 1
     evaluation_minutes: int = 1
 
 
+@jsii.implements(iam.IGrantable, ec2.IConnectable)
 class ServiceFunction(Construct):
     """A Python Lambda function with its own role, log group, security group, version and ``live`` alias.
 
     Every release publishes a new version; CodeDeploy shifts the alias to it with the configured
-    strategy and rolls back when the alias' error or throttle alarm fires or the deployment fails.
-    Callers (API Gateway, other services) must invoke ``alias``, never the unqualified function.
+    strategy and rolls back when the *new version's* errors or throttles alarm (the ``ExecutedVersion``
+    dimension: an old version's errors never roll back a good release), or the deployment fails.
+    Everything that invokes the function (API routes, event source mappings, schedules) must invoke
+    ``alias``, never the unqualified function: that is what makes traffic shifting cover it.
+
+    It is ``IGrantable`` (grants go to its own role: ``table.grant_read_data(fn)``) and, in a VPC,
+    ``IConnectable`` (``fn.connections.allow_to(...)``).
     """
 
     def __init__(
@@ -74,8 +69,8 @@ class ServiceFunction(Construct):
         *,
         code: lambda_.Code,
         handler: str,
-        vpc: ec2.IVpc,
-        vpc_subnets: ec2.SubnetSelection,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
         description: str | None = None,
         python_version: str = "3.13",
         architecture: str = "arm64",
@@ -86,19 +81,18 @@ class ServiceFunction(Construct):
         layers: Sequence[lambda_.ILayerVersion] = (),
         reserved_concurrent_executions: int | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
-        efs_mount: EfsMount | None = None,
+        file_system: lambda_.FileSystem | None = None,
         alias_name: str = "live",
         deployment_config: str = "AllAtOnce",
         rollback_alarms: RollbackAlarms = RollbackAlarms(),
         application: codedeploy.ILambdaApplication | None = None,
-        pre_traffic_hook: lambda_.IFunction | None = None,
-        post_traffic_hook: lambda_.IFunction | None = None,
+        invoked_asynchronously: bool = False,
     ) -> None:
         """
         :param code: the deployment package.
         :param handler: ``module.function`` Lambda calls.
-        :param vpc: the VPC the function's ENIs are placed in.
-        :param vpc_subnets: subnets for the ENIs (use private subnets with egress).
+        :param vpc: the VPC the function's ENIs are placed in (default none: outside any VPC).
+        :param vpc_subnets: subnets for the ENIs, required with ``vpc`` (use private subnets with egress).
         :param description: shown in the console (default none).
         :param python_version: ``3.12``, ``3.13`` or ``3.14`` (default ``3.13``).
         :param architecture: ``arm64`` or ``x86_64`` (default ``arm64``: cheaper per GB-second).
@@ -109,13 +103,14 @@ class ServiceFunction(Construct):
         :param layers: at most 5 layers (default none).
         :param reserved_concurrent_executions: reserved concurrency (default: unreserved).
         :param log_retention: retention of the function's own log group (default three months).
-        :param efs_mount: an EFS access point to mount under /mnt/ (default none).
+        :param file_system: an EFS mount from ``SharedFileSystem.mount_config`` (default none); access is
+            granted separately with ``SharedFileSystem.grant_mount``. Needs ``vpc``.
         :param alias_name: the alias callers invoke (default ``live``).
         :param deployment_config: CodeDeploy traffic shifting, e.g. ``Canary10Percent5Minutes`` (default ``AllAtOnce``).
         :param rollback_alarms: thresholds of the alarms that roll a deployment back (default: any error or throttle).
         :param application: CodeDeploy application to group deployments under (default: one is created).
-        :param pre_traffic_hook: function CodeDeploy runs before shifting traffic (default none).
-        :param post_traffic_hook: function CodeDeploy runs after shifting traffic (default none).
+        :param invoked_asynchronously: whether anything invokes it asynchronously (default no: then there
+            is no event to dead-letter; when yes, configure ``configure_async_invoke`` with an on-failure destination).
         """
         lambda_limits.check_runtime(python_version, architecture)
         lambda_limits.check_memory(memory_size)
@@ -125,14 +120,19 @@ class ServiceFunction(Construct):
         lambda_limits.check_environment(environment)
         lambda_limits.check_layers(layers)
         lambda_limits.check_reserved_concurrency(reserved_concurrent_executions)
-        if efs_mount is not None:
-            lambda_limits.check_mount_path(efs_mount.mount_path)
+        if file_system is not None:
+            lambda_limits.check_mount_path(file_system.config.local_mount_path)
+            if vpc is None:
+                raise InvalidPropError("file_system", file_system.config.local_mount_path, "a mount only for a function in a VPC")
+        if vpc is not None and vpc_subnets is None:
+            raise InvalidPropError("vpc_subnets", None, "the subnets for the function's ENIs when vpc is given")
         config = lambda_deployment_config(deployment_config)
         for name in ("errors_per_minute", "throttles_per_minute", "evaluation_minutes"):
             lambda_limits.check_int_range(f"rollback_alarms.{name}", getattr(rollback_alarms, name), (1, 10_000), "count")
         if not alias_name or not alias_name.replace("-", "").replace("_", "").isalnum() or alias_name[0].isdigit():
             raise InvalidPropError("alias_name", alias_name, "letters, digits, - and _, not starting with a digit")
         super().__init__(scope, construct_id)
+        self.timeout = Duration.seconds(timeout_seconds)
 
         self.log_group = logs.LogGroup(
             self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
@@ -145,31 +145,32 @@ class ServiceFunction(Construct):
             description=f"Execution role of {self.node.path}",
         )
         self.log_group.grant_write(self.role)
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ManageVpcNetworkInterfaces",
-                actions=[
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSubnets",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:AssignPrivateIpAddresses",
-                    "ec2:UnassignPrivateIpAddresses",
-                ],
-                resources=["*"],
+        self.security_group: ec2.SecurityGroup | None = None
+        if vpc is not None:
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="ManageVpcNetworkInterfaces",
+                    actions=[
+                        "ec2:CreateNetworkInterface",
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSubnets",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses",
+                    ],
+                    resources=["*"],
+                )
             )
-        )
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            description=f"{self.node.path}: HTTPS to AWS APIs, NFS to its file system",
-            allow_all_outbound=False,
-        )
-        self.security_group.add_egress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs (via gateway endpoints or NAT)"
-        )
-        filesystem = self._mount(efs_mount) if efs_mount else None
+            self.security_group = ec2.SecurityGroup(
+                self,
+                "SecurityGroup",
+                vpc=vpc,
+                description=f"{self.node.path}: HTTPS to AWS APIs, NFS to its file system",
+                allow_all_outbound=False,
+            )
+            self.security_group.add_egress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs (via gateway endpoints or NAT)"
+            )
 
         self.function = lambda_.Function(
             self,
@@ -182,9 +183,9 @@ class ServiceFunction(Construct):
             role=self.role,
             vpc=vpc,
             vpc_subnets=vpc_subnets,
-            security_groups=[self.security_group],
+            security_groups=[self.security_group] if self.security_group else None,
             memory_size=memory_size,
-            timeout=Duration.seconds(timeout_seconds),
+            timeout=self.timeout,
             ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mb),
             environment=environment,
             layers=list(layers),
@@ -192,14 +193,13 @@ class ServiceFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            filesystem=filesystem,
+            filesystem=file_system,
             # Old versions stay so CodeDeploy (and people) can roll back to them.
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN),
         )
-        self.alias = lambda_.Alias(
-            self, "Alias", alias_name=alias_name, version=self.function.current_version
-        )
-        self.alarms = self._rollback_alarms(rollback_alarms)
+        self.version = self.function.current_version
+        self.alias = lambda_.Alias(self, "Alias", alias_name=alias_name, version=self.version)
+        self.alarms = self._new_version_alarms(alias_name, rollback_alarms)
         self.deployment_group = codedeploy.LambdaDeploymentGroup(
             self,
             "DeploymentGroup",
@@ -210,70 +210,73 @@ class ServiceFunction(Construct):
             auto_rollback=codedeploy.AutoRollbackConfig(
                 failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
             ),
-            pre_hook=pre_traffic_hook,
-            post_hook=post_traffic_hook,
         )
-        self._acknowledge_findings(python_version)
+        self._acknowledge_findings(python_version, invoked_asynchronously)
 
-    def _mount(self, mount: EfsMount) -> lambda_.FileSystem:
-        """Let this function, and only it, mount the access point: network path and IAM grant."""
-        ec2.CfnSecurityGroupIngress(
-            self,
-            "EfsIngress",
-            group_id=mount.security_group.security_group_id,
-            source_security_group_id=self.security_group.security_group_id,
-            ip_protocol="tcp",
-            from_port=NFS_PORT,
-            to_port=NFS_PORT,
-            description=f"NFS from {self.node.path}",
-        )
-        self.security_group.add_egress_rule(
-            ec2.Peer.security_group_id(mount.security_group.security_group_id),
-            ec2.Port.tcp(NFS_PORT),
-            "NFS to the mounted file system",
-        )
-        actions = ["elasticfilesystem:ClientMount"] + ([] if mount.read_only else ["elasticfilesystem:ClientWrite"])
-        # Built by hand rather than FileSystem.fromEfsAccessPoint, which grants ClientMount on "*":
-        # this grant names the file system and is only usable through this access point.
-        return lambda_.FileSystem(
-            arn=mount.access_point.access_point_arn,
-            local_mount_path=mount.mount_path,
-            policies=[
-                iam.PolicyStatement(
-                    sid="MountThroughAccessPoint",
-                    actions=actions,
-                    resources=[mount.file_system.file_system_arn],
-                    conditions={
-                        "StringEquals": {"elasticfilesystem:AccessPointArn": mount.access_point.access_point_arn}
-                    },
-                )
-            ],
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The function's own execution role: what ``grant_*`` methods of other resources give access to."""
+        return self.role
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The function's security group, for ``allow_to``/``allow_from`` (only in a VPC)."""
+        if self.security_group is None:
+            raise InvalidPropError("vpc", None, f"a VPC for {self.node.path} before managing its network connections")
+        return self.function.connections
+
+    def add_rollback_alarm(self, alarm: cloudwatch.IAlarm) -> None:
+        """Also stop and roll back a release of this function when ``alarm`` fires (e.g. the API's 5XX rate)."""
+        self.deployment_group.add_alarm(alarm)
+
+    def add_pre_traffic_hook(self, hook: lambda_.IFunction) -> None:
+        """Run ``hook`` before any traffic shifts; CDK lets it report only to this deployment group."""
+        self.deployment_group.add_pre_hook(hook)
+
+    def add_post_traffic_hook(self, hook: lambda_.IFunction) -> None:
+        """Run ``hook`` after all traffic has shifted; a Failed report rolls the release back."""
+        self.deployment_group.add_post_hook(hook)
+
+    def _new_version_metric(self, metric_name: str, alias_name: str) -> cloudwatch.Metric:
+        # Lambda publishes alias invocations with the version that ran them as ExecutedVersion; during
+        # a deployment this dimension is the version being released, never the one being replaced.
+        return cloudwatch.Metric(
+            namespace="AWS/Lambda",
+            metric_name=metric_name,
+            dimensions_map={
+                "FunctionName": self.function.function_name,
+                "Resource": f"{self.function.function_name}:{alias_name}",
+                "ExecutedVersion": self.version.version,
+            },
+            statistic="Sum",
+            period=ALARM_PERIOD,
         )
 
-    def _rollback_alarms(self, thresholds: RollbackAlarms) -> list[cloudwatch.Alarm]:
-        period = Duration.minutes(1)
+    def _new_version_alarms(self, alias_name: str, thresholds: RollbackAlarms) -> list[cloudwatch.Alarm]:
         metrics = {
-            "Errors": (self.alias.metric_errors(period=period, statistic="Sum"), thresholds.errors_per_minute),
-            "Throttles": (self.alias.metric_throttles(period=period, statistic="Sum"), thresholds.throttles_per_minute),
+            "Errors": thresholds.errors_per_minute,
+            "Throttles": thresholds.throttles_per_minute,
         }
         return [
             cloudwatch.Alarm(
                 self,
                 f"{name}Alarm",
-                alarm_description=f"{name} on {self.node.path} alias; stops and rolls back a CodeDeploy deployment",
-                metric=metric,
+                alarm_description=(
+                    f"{name} of the version being released of {self.node.path}; stops and rolls back its deployment"
+                ),
+                metric=self._new_version_metric(name, alias_name),
                 threshold=threshold,
                 evaluation_periods=thresholds.evaluation_minutes,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            for name, (metric, threshold) in metrics.items()
+            for name, threshold in metrics.items()
         ]
 
-    def _acknowledge_findings(self, python_version: str) -> None:
+    def _acknowledge_findings(self, python_version: str, invoked_asynchronously: bool) -> None:
         if python_version != LATEST_PYTHON:
             reason = (
-                f"Python {python_version} was chosen in configuration (function.python_version); "
+                f"Python {python_version} was chosen in configuration (python_version); "
                 f"{LATEST_PYTHON} is allowed and recommended once the bundled dependencies are tested on it."
             )
             acknowledge(self.function, "AwsSolutions-L1", reason)
@@ -281,16 +284,17 @@ class ServiceFunction(Construct):
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
-            "Lambda needs ec2:*NetworkInterface* and X-Ray PutTraceSegments/PutTelemetryRecords on '*': "
+            "Lambda needs ec2:*NetworkInterface* (in a VPC) and X-Ray PutTraceSegments/PutTelemetryRecords on '*': "
             "neither service supports resource-level permissions for these calls (AWS managed "
             "AWSLambdaVPCAccessExecutionRole and AWSXRayDaemonWriteAccess use '*' too).",
         )
-        acknowledge(
-            self.function,
-            "Serverless-LambdaDLQ",
-            "Invoked synchronously through API Gateway: a failure is returned to the caller, so there is "
-            "no asynchronous event to dead-letter.",
-        )
+        if not invoked_asynchronously:
+            acknowledge(
+                self.function,
+                "Serverless-LambdaDLQ",
+                "Invoked only synchronously (API Gateway, or an event source mapping with its own failure "
+                "destination): a failure goes back to the caller or the mapping, there is no asynchronous event to dead-letter.",
+            )
         acknowledge(
             self.deployment_group,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from aws_cdk import RemovalPolicy, aws_ec2 as ec2, aws_efs as efs, aws_iam as iam
+from aws_cdk import RemovalPolicy, aws_ec2 as ec2, aws_efs as efs, aws_iam as iam, aws_lambda as lambda_
 from constructs import Construct
 
 from catalog_constructs.errors import InvalidPropError
+from catalog_constructs.lambda_limits import check_mount_path
+
+if TYPE_CHECKING:
+    from catalog_constructs.service_function import ServiceFunction as MountingFunction
 
 _PERMISSIONS = re.compile(r"^[0-7]{3,4}$")
 _ROOT_PATH = re.compile(r"^(/[A-Za-z0-9_.\-]+)+$")
@@ -16,9 +21,10 @@ _ROOT_PATH = re.compile(r"^(/[A-Za-z0-9_.\-]+)+$")
 class SharedFileSystem(Construct):
     """Encrypted EFS with mount targets in the private subnets, TLS-only, IAM-authorized mounts.
 
-    The file system and its security group admit nobody by default: a function is let in by
-    ``ServiceFunction`` (security-group ingress on 2049 from the function's own group, and an IAM grant
-    of ClientMount/ClientWrite scoped to this file system through the access point).
+    The file system and its security group admit nobody by default. A function is given the mount
+    with ``mount_config`` and let in with ``grant_mount``: NFS from the function's own security group,
+    and an IAM grant of ClientMount (plus ClientWrite unless read-only) scoped to this file system
+    through the access point.
     """
 
     def __init__(
@@ -90,4 +96,34 @@ class SharedFileSystem(Construct):
             path=root_path,
             create_acl=efs.Acl(owner_uid=str(posix_uid), owner_gid=str(posix_gid), permissions=root_permissions),
             posix_user=efs.PosixUser(uid=str(posix_uid), gid=str(posix_gid)),
+        )
+
+    def mount_config(self, mount_path: str) -> lambda_.FileSystem:
+        """The ``file_system`` prop of a function that mounts the access point at ``mount_path`` (under /mnt/).
+
+        It carries no permission: pair it with ``grant_mount``.
+        """
+        check_mount_path(mount_path)
+        return lambda_.FileSystem(
+            arn=self.access_point.access_point_arn,
+            local_mount_path=mount_path,
+            dependency=[self.file_system.mount_targets_available],
+        )
+
+    def grant_mount(self, grantee: "MountingFunction", *, read_only: bool) -> iam.Grant:
+        """Let ``grantee`` mount this file system through the access point, read-only or read-write.
+
+        Opens NFS from the grantee's security group only, and grants ClientMount (and ClientWrite unless
+        ``read_only``) on this file system, usable only through this access point.
+        """
+        # allow_to puts the ingress rule beside the grantee's group when they are in different stacks,
+        # so the stateful stack never depends on the service stack.
+        grantee.connections.allow_to(self.file_system, ec2.Port.tcp(efs.FileSystem.DEFAULT_PORT), "NFS to the mounted file system")
+        actions = ["elasticfilesystem:ClientMount"] + ([] if read_only else ["elasticfilesystem:ClientWrite"])
+        # Scoped by hand rather than through FileSystem.grant, which cannot add the access-point condition.
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=actions,
+            resource_arns=[self.file_system.file_system_arn],
+            conditions={"StringEquals": {"elasticfilesystem:AccessPointArn": self.access_point.access_point_arn}},
         )

@@ -63,8 +63,8 @@ def start_local_dynamodb() -> Any:
         {
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
             "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-            "DYNAMODB_TABLE_NAME": PRODUCT_TABLE, "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
-            "PRIMARY_KEY": "id",
+            "PRODUCT_TABLE_NAME": PRODUCT_TABLE, "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+            "PRODUCT_TABLE_KEY": "id",
             "POWERTOOLS_SERVICE_NAME": "product-catalog-local", "POWERTOOLS_METRICS_NAMESPACE": "ProductCatalogLocal",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             "POWERTOOLS_METRICS_DISABLED": "true",

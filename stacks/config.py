@@ -1,21 +1,23 @@
-"""Typed per-stage configuration, read from cdk.json context ``stages``, validated once.
+"""Typed per-stage configuration, read from cdk.json context ``stages``, validated once with pydantic.
 
 Every error is an ``InvalidPropError`` whose field is the full path in cdk.json, e.g.
-``stages.prod.function.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)``.
-Range checks that belong to AWS limits are made by the constructs themselves; ``stage_errors`` in
-``stacks/product_service_stage.py`` qualifies their field names with the config path.
+``stages.prod.functions.product.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)``.
+
+Configuration owns its shape (types, known keys, enumerations of its own). AWS limits are written once,
+in ``catalog_constructs.lambda_limits`` / ``deployment_configs``: the models call those checks so a bad
+value fails in a second, before any construct is built, and the constructs call the same functions.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import re
-import types
-import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from catalog_constructs import lambda_limits
 from catalog_constructs.deployment_configs import check_deployment_config
@@ -23,20 +25,51 @@ from catalog_constructs.errors import InvalidPropError
 
 # Values CloudWatch Logs accepts for retention, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+STREAM_VIEWS = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
-@dataclass(frozen=True, kw_only=True)
-class NetworkConfig:
+def _checked_by(check: Any) -> AfterValidator:
+    """A validator that runs one of the constructs' checks and reports its 'expected …' as the error."""
+
+    def validate(value: Any) -> Any:
+        try:
+            check(value)
+        except InvalidPropError as error:
+            raise PydanticCustomError("not_allowed", "{allowed}", {"allowed": error.allowed, "value": error.value}) from None
+        return value
+
+    return AfterValidator(validate)
+
+
+def _one_of(values: tuple[Any, ...]) -> AfterValidator:
+    def validate(value: Any) -> Any:
+        if value not in values:
+            raise PydanticCustomError("not_allowed", "{allowed}", {"allowed": "one of " + ", ".join(map(str, values))})
+        return value
+
+    return AfterValidator(validate)
+
+
+RetentionDays = Annotated[int, _one_of(LOG_RETENTION_DAYS)]
+
+
+class Settings(BaseModel):
+    """Base of every configuration section: strict types, unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class NetworkConfig(Settings):
     """The VPC."""
 
     availability_zones: tuple[str, ...]
     nat_gateways: int = 1
     cidr: str = "10.0.0.0/16"
-    flow_log_retention_days: int = 365
+    flow_log_retention_days: RetentionDays = 365
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProvisionedConfig:
+class ProvisionedConfig(Settings):
     """Provisioned capacity with autoscaling (instead of on-demand)."""
 
     min_read: int = 5
@@ -46,8 +79,7 @@ class ProvisionedConfig:
     target_utilization_percent: int = 70
 
 
-@dataclass(frozen=True, kw_only=True)
-class TableConfig:
+class TableConfig(Settings):
     """The product table."""
 
     table_name: str = "product"
@@ -55,12 +87,11 @@ class TableConfig:
     deletion_protection: bool = True
     customer_managed_key: bool = False
     provisioned: ProvisionedConfig | None = None
-    stream: str | None = None
+    stream: Annotated[str, _one_of(STREAM_VIEWS)] | None = None
     time_to_live_attribute: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class FileSystemConfig:
+class FileSystemConfig(Settings):
     """The EFS file system and its access point."""
 
     automatic_backups: bool = True
@@ -70,28 +101,55 @@ class FileSystemConfig:
     root_permissions: str = "750"
 
 
-@dataclass(frozen=True, kw_only=True)
-class FunctionConfig:
-    """The product function, its alias and its CodeDeploy deployments."""
+class FunctionSettings(Settings):
+    """Settings of a generated function; every field left out falls back to the next layer.
 
-    python_version: str = "3.13"
-    architecture: str = "arm64"
-    memory_size: int = 512
-    timeout_seconds: int = 10
-    ephemeral_storage_mb: int = 512
-    reserved_concurrent_executions: int | None = None
-    log_retention_days: int = 90
-    log_level: str = "INFO"
-    environment: dict[str, str] = field(default_factory=dict)
-    layers: tuple[str, ...] = ()
-    mount_path: str = "/mnt/product"
-    deployment_config: str = "AllAtOnce"
-    alarm_errors_per_minute: int = 1
-    alarm_throttles_per_minute: int = 1
+    Layers, most specific last: library defaults (``FUNCTION_DEFAULTS``), the stage's
+    ``function_defaults``, the function's declaration, the stage's ``functions.<name>``.
+    """
+
+    python_version: Annotated[str, _one_of(lambda_limits.PYTHON_VERSIONS)] | None = None
+    architecture: Annotated[str, _one_of(lambda_limits.ARCHITECTURES)] | None = None
+    memory_size: Annotated[int, _checked_by(lambda_limits.check_memory)] | None = None
+    timeout_seconds: Annotated[int, _checked_by(lambda_limits.check_timeout)] | None = None
+    ephemeral_storage_mb: Annotated[int, _checked_by(lambda_limits.check_ephemeral_storage)] | None = None
+    # null means unreserved; leaving it out means "as the layer below".
+    reserved_concurrent_executions: Annotated[int, _checked_by(lambda_limits.check_reserved_concurrency)] | None = None
+    log_retention_days: RetentionDays | None = None
+    log_level: Annotated[str, _one_of(LOG_LEVELS)] | None = None
+    environment: Annotated[dict[str, str], _checked_by(lambda_limits.check_environment)] | None = None
+    layers: Annotated[tuple[str, ...], _checked_by(lambda_limits.check_layers)] | None = None
+    deployment_config: Annotated[str, _checked_by(check_deployment_config)] | None = None
+    alarm_errors_per_minute: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    alarm_throttles_per_minute: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    # A schedule expression (cron(...)/rate(...)) replacing the declared one, or "off"; only for
+    # functions declared with a schedule trigger.
+    schedule: Annotated[str, Field(pattern=r"^(off|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$")] | None = None
+
+    def over(self, base: "FunctionSettings") -> "FunctionSettings":
+        """These settings laid over ``base``: a field set here (even to null) wins."""
+        return base.model_copy(update={name: getattr(self, name) for name in self.model_fields_set})
 
 
-@dataclass(frozen=True, kw_only=True)
-class ApiConfig:
+# The library defaults every function starts from (each documented in the README's reference).
+FUNCTION_DEFAULTS = FunctionSettings(
+    python_version="3.13",
+    architecture="arm64",
+    memory_size=512,
+    timeout_seconds=10,
+    ephemeral_storage_mb=512,
+    reserved_concurrent_executions=None,
+    log_retention_days=90,
+    log_level="INFO",
+    environment={},
+    layers=(),
+    deployment_config="AllAtOnce",
+    alarm_errors_per_minute=1,
+    alarm_throttles_per_minute=1,
+)
+
+
+class ApiConfig(Settings):
     """The REST API."""
 
     stage_name: str = "prod"
@@ -99,63 +157,85 @@ class ApiConfig:
     throttling_rate_limit: int = 100
     throttling_burst_limit: int = 200
     cors_allow_origins: tuple[str, ...] = ()
-    access_log_retention_days: int = 365
+    access_log_retention_days: RetentionDays = 365
     manage_account_cloudwatch_role: bool = True
     web_acl_arn: str | None = None
+    # Share of requests answered 5XX in a minute that rolls back a release of an API-facing function.
+    rollback_5xx_rate: Annotated[float, Field(gt=0, le=1, strict=False)] = 0.05
 
 
-@dataclass(frozen=True, kw_only=True)
-class StageConfig:
+class StageConfig(Settings):
     """Everything that differs between stages."""
 
-    name: str
-    region: str
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,20}$")]
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")]
     network: NetworkConfig
-    account: str | None = None
+    account: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
     termination_protection: bool = True
     user_pool_deletion_protection: bool = True
     table: TableConfig = TableConfig()
     file_system: FileSystemConfig = FileSystemConfig()
-    function: FunctionConfig = FunctionConfig()
+    function_defaults: FunctionSettings = FunctionSettings()
+    # Per-function settings keyed by the declared function name (stacks/functions.py).
+    functions: dict[str, FunctionSettings] = {}
     api: ApiConfig = ApiConfig()
 
-    def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z][a-z0-9-]{1,20}", self.name):
-            raise InvalidPropError("name", self.name, "lower-case letters, digits and -, 2-21 characters")
-        if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", self.region):
-            raise InvalidPropError("region", self.region, "an AWS region name such as eu-west-1")
-        if self.account is not None and not re.fullmatch(r"\d{12}", self.account):
-            raise InvalidPropError("account", self.account, "a 12-digit AWS account id, or null")
+    @model_validator(mode="after")
+    def _zones_are_in_the_region(self) -> "StageConfig":
         for zone in self.network.availability_zones:
             if not zone.startswith(self.region) or not re.fullmatch(r"[a-z]", zone[len(self.region):]):
                 raise InvalidPropError("network.availability_zones", zone, f"zones of {self.region} such as {self.region}a")
-        retention_fields = (
-            ("network.flow_log_retention_days", self.network.flow_log_retention_days),
-            ("function.log_retention_days", self.function.log_retention_days),
-            ("api.access_log_retention_days", self.api.access_log_retention_days),
-        )
-        for name, days in retention_fields:
-            if days not in LOG_RETENTION_DAYS:
-                raise InvalidPropError(name, days, "one of " + ", ".join(map(str, LOG_RETENTION_DAYS)))
-        if self.function.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            raise InvalidPropError("function.log_level", self.function.log_level, "DEBUG, INFO, WARNING or ERROR")
-        # Lambda's limits are checked again by ServiceFunction; checking them here too means a bad
-        # value fails in a second, before any construct is built.
-        function = self.function
-        with config_section("function"):
-            lambda_limits.check_runtime(function.python_version, function.architecture)
-            lambda_limits.check_memory(function.memory_size)
-            lambda_limits.check_timeout(function.timeout_seconds)
-            lambda_limits.check_ephemeral_storage(function.ephemeral_storage_mb)
-            lambda_limits.check_reserved_concurrency(function.reserved_concurrent_executions)
-            lambda_limits.check_environment(function.environment)
-            lambda_limits.check_layers(function.layers)
-            lambda_limits.check_mount_path(function.mount_path)
-            check_deployment_config(function.deployment_config)
-        if self.table.stream not in (None, "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
-            raise InvalidPropError(
-                "table.stream", self.table.stream, "null, KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES"
-            )
+        return self
+
+    def function_settings(self, name: str, declared: FunctionSettings | None = None) -> FunctionSettings:
+        """The effective settings of function ``name``: defaults < stage defaults < declaration < stage."""
+        settings = self.function_defaults.over(FUNCTION_DEFAULTS)
+        if declared is not None:
+            settings = declared.over(settings)
+        return self.functions.get(name, FunctionSettings()).over(settings)
+
+
+# What to say is expected, by pydantic error type (custom checks carry their own text).
+_EXPECTED = {
+    "int_type": "an integer", "int_parsing": "an integer", "float_type": "a number", "bool_type": "true or false",
+    "string_type": "a string", "dict_type": "a mapping of settings", "model_type": "a mapping of settings",
+    "tuple_type": "a list", "list_type": "a list", "missing": "a value (this setting is required)",
+}
+
+
+def _to_prop_error(error: ValidationError, model: type[BaseModel], path: str) -> InvalidPropError:
+    """The first pydantic error as one ``path.field: value is not allowed; expected …`` line."""
+    first = error.errors(include_url=False)[0]
+    location = [str(part) for part in first["loc"] if not str(part).startswith(("function-after", "constrained"))]
+    context = first.get("ctx") or {}
+    kind = first["type"]
+    if kind == "not_allowed":
+        allowed = context["allowed"]
+    elif kind == "extra_forbidden":
+        allowed = "a known setting: " + ", ".join(_fields_at(model, location[:-1]))
+    elif kind == "string_pattern_mismatch":
+        allowed = f"a value matching {context['pattern']}"
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        allowed = first["msg"].replace("Input should be ", "a number ")
+    elif kind == "value_error" and isinstance(context.get("error"), InvalidPropError):
+        inner: InvalidPropError = context["error"]
+        return inner.within(".".join([path, *location]).rstrip("."))
+    else:
+        allowed = _EXPECTED.get(kind, first["msg"])
+    value = None if kind == "missing" else context.get("value", first.get("input"))
+    if isinstance(value, tuple):
+        value = list(value)
+    return InvalidPropError(".".join([path, *location]), value, allowed)
+
+
+def _fields_at(model: type[BaseModel], location: list[str]) -> list[str]:
+    for part in location:
+        annotation = model.model_fields[part].annotation if part in model.model_fields else None
+        nested = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            return []
+        model = nested[0]
+    return list(model.model_fields)
 
 
 @contextmanager
@@ -167,24 +247,34 @@ def config_section(path: str) -> Iterator[None]:
         raise error.within(path) from None
 
 
-def load_stages(context: Any) -> dict[str, StageConfig]:
-    """Parse the ``stages`` context value: a mapping of stage name to its settings."""
+def load_stages(context: Any, function_names: tuple[str, ...] | None = None) -> dict[str, StageConfig]:
+    """Parse the ``stages`` context value: a mapping of stage name to its settings.
+
+    :param function_names: the declared functions; a ``functions.<name>`` block for any other is an error.
+    """
     if not isinstance(context, Mapping) or not context:
         raise InvalidPropError("stages", context, "a non-empty mapping of stage name to settings in cdk.json context")
-    return {name: parse_stage(name, settings) for name, settings in context.items()}
+    return {name: parse_stage(name, settings, function_names) for name, settings in context.items()}
 
 
-def parse_stage(name: str, settings: Any) -> StageConfig:
+def parse_stage(name: str, settings: Any, function_names: tuple[str, ...] | None = None) -> StageConfig:
     """One stage's settings as a ``StageConfig``; errors name the field as ``stages.<name>.<path>``."""
     path = f"stages.{name}"
     if not isinstance(settings, Mapping):
         raise InvalidPropError(path, settings, "a mapping of settings")
     try:
-        return _build(StageConfig, {**settings, "name": name}, path)
-    except InvalidPropError as error:
-        if error.field.startswith(path):
-            raise
-        raise error.within(path) from None
+        # JSON mode: strict types as they appear in cdk.json (lists are accepted where tuples are kept).
+        config = StageConfig.model_validate_json(json.dumps({**settings, "name": name}))
+    except ValidationError as error:
+        raise _to_prop_error(error, StageConfig, path) from None
+    if function_names is not None:
+        for function in config.functions:
+            if function not in function_names:
+                raise InvalidPropError(
+                    f"{path}.functions.{function}", function,
+                    "the name of a declared function: " + ", ".join(function_names) + " (stacks/functions.py)",
+                )
+    return config
 
 
 def select_stages(stages: Mapping[str, StageConfig], selected: str | None) -> list[StageConfig]:
@@ -194,55 +284,3 @@ def select_stages(stages: Mapping[str, StageConfig], selected: str | None) -> li
     if selected not in stages:
         raise InvalidPropError("stage", selected, "one of " + ", ".join(stages) + " (from cdk.json context 'stages')")
     return [stages[selected]]
-
-
-def _build(cls: type, data: Mapping[str, Any], path: str) -> Any:
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise InvalidPropError(f"{path}.{unknown[0]}", data[unknown[0]], "a known setting: " + ", ".join(fields))
-    hints = typing.get_type_hints(cls)
-    values = {}
-    for name, value in data.items():
-        values[name] = _coerce(hints[name], value, f"{path}.{name}")
-    missing = [
-        name for name, f in fields.items()
-        if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    ]
-    if missing:
-        raise InvalidPropError(f"{path}.{missing[0]}", None, "a value (this setting is required)")
-    return cls(**values)
-
-
-def _coerce(hint: Any, value: Any, path: str) -> Any:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _coerce(inner, value, path)
-    if dataclasses.is_dataclass(hint):
-        if not isinstance(value, Mapping):
-            raise InvalidPropError(path, value, "a mapping of settings")
-        return _build(hint, value, path)
-    if origin is tuple:
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise InvalidPropError(path, value, "a list of strings")
-        return tuple(value)
-    if origin is dict:
-        if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
-            raise InvalidPropError(path, value, "a mapping of names to string values")
-        return dict(value)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise InvalidPropError(path, value, "true or false")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidPropError(path, value, "an integer")
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            raise InvalidPropError(path, value, "a string")
-        return value
-    raise TypeError(f"unsupported configuration type {hint!r} at {path}")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from stacks.config import StageConfig, config_section
+from stacks.declaration_checks import check_declarations, check_stage_settings, stream_views
+from stacks.function_declaration import FunctionDeclaration
+from stacks.functions import FUNCTIONS
 from stacks.network_stack import NetworkStack
 from stacks.service_stack import ServiceStack
 from stacks.stateful_stack import StatefulStack
@@ -14,15 +19,27 @@ from stacks.stateful_stack import StatefulStack
 class ProductServiceStage(Stage):
     """Network, stateful and service stacks for one stage, deployed in that order."""
 
-    def __init__(self, scope: Construct, *, config: StageConfig) -> None:
+    def __init__(
+        self, scope: Construct, *, config: StageConfig, functions: Sequence[FunctionDeclaration] = FUNCTIONS
+    ) -> None:
+        """
+        :param config: the stage's validated settings.
+        :param functions: the function declarations to generate (default: the service's, stacks/functions.py).
+        """
+        check_declarations(functions)
+        check_stage_settings(functions, config)
         super().__init__(
             scope, config.name, env=Environment(account=config.account, region=config.region)
         )
         with config_section(f"stages.{config.name}"):
             self.network = NetworkStack(self, "Network", config=config.network)
-            self.stateful = StatefulStack(self, "Stateful", config=config, network=self.network.network)
+            self.stateful = StatefulStack(
+                self, "Stateful", config=config, network=self.network.network,
+                product_stream=stream_views(functions).get("product"),
+            )
             self.service = ServiceStack(
-                self, "Service", config=config, network=self.network.network, stateful=self.stateful
+                self, "Service", config=config, network=self.network.network, stateful=self.stateful,
+                functions=functions,
             )
         Tags.of(self).add("service", "product-catalog")
         Tags.of(self).add("stage", config.name)

@@ -17,8 +17,18 @@ class StatefulStack(Stack):
     """Data that must survive any redeploy of the service: every resource here is retained."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: StageConfig, network: ServiceNetwork, **kwargs
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        network: ServiceNetwork,
+        product_stream: str | None = None,
+        **kwargs,
     ) -> None:
+        """
+        :param product_stream: the product table's stream view the stream triggers need (default: as configured).
+        """
         super().__init__(scope, construct_id, termination_protection=config.termination_protection, **kwargs)
         table = config.table
         self.encryption_key = (
@@ -39,10 +49,10 @@ class StatefulStack(Stack):
                 "ProductTable",
                 table_name=table.table_name,
                 partition_key=table.partition_key,
-                provisioned=ProvisionedCapacity(**vars(table.provisioned)) if table.provisioned else None,
+                provisioned=ProvisionedCapacity(**table.provisioned.model_dump()) if table.provisioned else None,
                 encryption_key=self.encryption_key,
                 deletion_protection=table.deletion_protection,
-                stream=dynamodb.StreamViewType[table.stream] if table.stream else None,
+                stream=dynamodb.StreamViewType[stream] if (stream := product_stream or table.stream) else None,
                 time_to_live_attribute=table.time_to_live_attribute,
             )
         self.idempotency_table = IdempotencyTable(
@@ -64,6 +74,8 @@ class StatefulStack(Stack):
                 root_permissions=fs.root_permissions,
                 automatic_backups=fs.automatic_backups,
             )
+        # The tables by the names function declarations use (stacks/declaration_checks.TABLES).
+        self.tables: dict[str, ProductTable] = {"product": self.product_table, "idempotency": self.idempotency_table.store}
         self.user_pool = ProductUserPool(
             self, "UserPool", deletion_protection=config.user_pool_deletion_protection
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,26 +29,35 @@ class SynthesizedApp(Assembly):
 
 
 class BackgroundDeploys:
-    """`make deploy-local` for each stage, one after the other, in a thread while other tests run."""
+    """`make deploy-local` for each stage, one after the other, in a thread while other tests run.
+
+    Each run writes what it read back from the emulator (--state-file): the tests assert on that state.
+    """
 
     STAGES = ("dev", "prod")
 
     def __init__(self) -> None:
         self.results: dict[str, subprocess.CompletedProcess] = {}
+        self.workdir = Path(tempfile.mkdtemp(prefix="deploy-local-state."))
         self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def state_file(self, stage: str) -> Path:
+        return self.workdir / f"{stage}.json"
 
     def _run(self) -> None:
         for stage in self.STAGES:
             self.results[stage] = subprocess.run(
-                [sys.executable, "-m", "devtools.emulator.local_deploy", "--stage", stage],
+                [sys.executable, "-m", "devtools.emulator.local_deploy", "--stage", stage,
+                 "--state-file", str(self.state_file(stage))],
                 cwd=ROOT, capture_output=True, text=True, timeout=600,
             )
 
-    def result(self, stage: str) -> subprocess.CompletedProcess:
+    def result(self, stage: str) -> tuple[subprocess.CompletedProcess, dict[str, Any]]:
         if not self.thread.is_alive() and not self.results:
             self.thread.start()
         self.thread.join(timeout=900)
-        return self.results[stage]
+        path = self.state_file(stage)
+        return self.results[stage], json.loads(path.read_text()) if path.exists() else {}
 
 
 DEPLOYS = BackgroundDeploys()

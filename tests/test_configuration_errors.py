@@ -26,20 +26,26 @@ def prod_with(section: str, **settings) -> dict:
     context = cdk_context()
     context["stage"] = "prod"
     context["stages"]["prod"].setdefault(section, {}).update(settings)
+    if section == "functions":  # replace the per-function blocks rather than merge into them
+        context["stages"]["prod"]["functions"] = settings
     return context
 
 
 @pytest.mark.parametrize(
     ("section", "settings", "message"),
     [
-        ("function", {"memory_size": 64}, "stages.prod.function.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)"),
-        ("function", {"timeout_seconds": 1000}, "stages.prod.function.timeout_seconds: 1000 is not allowed; expected an integer from 1 to 900 (seconds)"),
-        ("function", {"deployment_config": "Canary50Percent"}, "stages.prod.function.deployment_config: 'Canary50Percent' is not allowed; expected one of AllAtOnce, Canary10Percent5Minutes"),
-        ("function", {"mount_path": "/efs/product"}, "stages.prod.function.mount_path: '/efs/product' is not allowed; expected a path of the form /mnt/<name>"),
-        ("function", {"environment": {"BIG": "x" * 4100}}, "stages.prod.function.environment: '4"),
-        ("function", {"layers": [f"arn:aws:lambda:eu-west-1:123456789012:layer:l{i}:1" for i in range(6)]}, "stages.prod.function.layers: '6 layers' is not allowed; expected at most 5 layers"),
-        ("function", {"reserved_concurrent_executions": 950}, "stages.prod.function.reserved_concurrent_executions: 950 is not allowed"),
-        ("function", {"python_version": "3.9"}, "stages.prod.function.python_version: '3.9' is not allowed; expected one of 3.12, 3.13, 3.14"),
+        ("function_defaults", {"memory_size": 64}, "stages.prod.function_defaults.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)"),
+        ("function_defaults", {"timeout_seconds": 1000}, "stages.prod.function_defaults.timeout_seconds: 1000 is not allowed; expected an integer from 1 to 900 (seconds)"),
+        ("function_defaults", {"deployment_config": "Canary50Percent"}, "stages.prod.function_defaults.deployment_config: 'Canary50Percent' is not allowed; expected one of AllAtOnce, Canary10Percent5Minutes"),
+                ("function_defaults", {"environment": {"BIG": "x" * 4100}}, "stages.prod.function_defaults.environment: '4"),
+        ("function_defaults", {"layers": [f"arn:aws:lambda:eu-west-1:123456789012:layer:l{i}:1" for i in range(6)]}, "stages.prod.function_defaults.layers: '6 layers' is not allowed; expected at most 5 layers"),
+        ("functions", {"product": {"reserved_concurrent_executions": 950}}, "stages.prod.functions.product.reserved_concurrent_executions: 950 is not allowed"),
+        ("functions", {"prodcut": {"memory_size": 256}}, "stages.prod.functions.prodcut: 'prodcut' is not allowed; expected the name of a declared function: product"),
+        ("functions", {"product": {"schedule": "rate(1 day)"}}, "stages.prod.functions.product.schedule: 'rate(1 day)' is not allowed; expected unset: product is declared without a ScheduleTrigger"),
+        ("functions", {"product": {"schedule": "every day"}}, "stages.prod.functions.product.schedule: 'every day' is not allowed; expected a value matching"),
+        ("table", {"stream": "ALL"}, "stages.prod.table.stream: 'ALL' is not allowed; expected one of KEYS_ONLY"),
+        ("api", {"rollback_5xx_rate": 2}, "stages.prod.api.rollback_5xx_rate: 2 is not allowed"),
+        ("function_defaults", {"python_version": "3.9"}, "stages.prod.function_defaults.python_version: '3.9' is not allowed; expected one of 3.12, 3.13, 3.14"),
         ("network", {"nat_gateways": 0}, "stages.prod.network.nat_gateways: 0 is not allowed; expected an integer from 1 to 3"),
         ("network", {"cidr": "8.8.0.0/16"}, "stages.prod.network.cidr: '8.8.0.0/16' is not allowed"),
         ("api", {"cors_allow_origins": ["*"]}, "stages.prod.api.cors_allow_origins: '*' is not allowed"),
@@ -69,12 +75,12 @@ def test_missing_stages_are_rejected():
     ("settings", "message"),
     [
         ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "functon": {}}, r"^stages\.qa\.functon: .* expected a known setting"),
-        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "function": {"memory_size": "512"}}, r"^stages\.qa\.function\.memory_size: '512' is not allowed; expected an integer"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "function_defaults": {"memory_size": "512"}}, r"^stages\.qa\.function_defaults\.memory_size: '512' is not allowed; expected an integer"),
         ({"region": "eu-west-1"}, r"^stages\.qa\.network: None is not allowed; expected a value"),
         ({"region": "eu-west-1", "network": {"availability_zones": ["us-east-1a", "us-east-1b"]}}, r"^stages\.qa\.network\.availability_zones: 'us-east-1a'"),
         ({"region": "europe", "network": {"availability_zones": ["x"]}}, r"^stages\.qa\.region: 'europe'"),
         ({"region": "eu-west-1", "account": "12345", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}, r"^stages\.qa\.account: '12345'"),
-        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "function": {"log_retention_days": 10}}, r"^stages\.qa\.function\.log_retention_days: 10 is not allowed; expected one of 1, 3"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "function_defaults": {"log_retention_days": 10}}, r"^stages\.qa\.function_defaults\.log_retention_days: 10 is not allowed; expected one of 1, 3"),
     ],
 )
 def test_malformed_stage_settings_name_the_field(settings, message):
@@ -83,7 +89,7 @@ def test_malformed_stage_settings_name_the_field(settings, message):
 
 
 def test_app_exits_with_one_line_and_no_traceback_on_bad_configuration(tmp_path):
-    context = prod_with("function", memory_size=64)
+    context = prod_with("function_defaults", memory_size=64)
     env = {
         **os.environ,
         "CDK_CONTEXT_JSON": json.dumps(context),
@@ -95,6 +101,6 @@ def test_app_exits_with_one_line_and_no_traceback_on_bad_configuration(tmp_path)
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "configuration error: stages.prod.function.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)"
+        "configuration error: stages.prod.function_defaults.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)"
     ]
     assert "Traceback" not in result.stdout + result.stderr

@@ -7,7 +7,7 @@ from aws_cdk import App, Stack, aws_ec2 as ec2, aws_lambda as lambda_
 
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.lambda_limits import environment_size
-from catalog_constructs.product_api import ProductApi
+from catalog_constructs.product_api import ApiRoute, ProductApi
 from catalog_constructs.product_table import ProductTable, ProvisionedCapacity
 from catalog_constructs.service_function import ServiceFunction
 from catalog_constructs.service_network import ServiceNetwork
@@ -62,8 +62,8 @@ def test_environment_at_exactly_4_kb_is_accepted(stack, vpc):
 
 def test_product_api_refuses_the_unqualified_function(stack, vpc):
     fn = function(stack, vpc, "FnForApi")
-    with pytest.raises(InvalidPropError, match=r"^handler: .* expected a lambda Alias or Version"):
-        ProductApi(stack, "Api", handler=fn.function, user_pool=None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidPropError, match=r"^routes.handler: .* expected a lambda Alias or Version"):
+        ProductApi(stack, "Api", routes=[ApiRoute(method="GET", path="/x", handler=fn.function)], user_pool=None)  # type: ignore[arg-type]
 
 
 def test_network_needs_two_or_three_distinct_zones(stack):

@@ -1,36 +1,88 @@
-"""make deploy-local, end to end: the real CDK CLI bootstraps, deploys and destroys a stage on moto."""
+"""make deploy-local, end to end: the real CDK CLI bootstraps, deploys and destroys a stage on moto.
+
+Every assertion reads the state the run fetched back from the emulator's APIs (tables, functions,
+aliases, API resources, what survived destroy), not what the script printed.
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from product_api.routes import ROUTES
 from tests.conftest import DEPLOYS
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module", params=DEPLOYS.STAGES)
-def deploy_output(request) -> str:
-    result = DEPLOYS.result(request.param)  # started in the background when the session began
+def run(request) -> dict:
+    result, state = DEPLOYS.result(request.param)  # started in the background when the session began
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
+    return state
 
 
-def test_the_table_is_deployed_with_its_key_and_point_in_time_recovery(deploy_output):
-    assert "key id (S), point-in-time recovery on" in deploy_output
+def product_function(state):
+    (found,) = [f for lid, f in state["deployed"]["functions"].items() if lid.startswith("ProductFunction") and "Hook" not in lid]
+    return found
 
 
-def test_the_function_has_its_role_vpc_efs_mount_and_live_alias(deploy_output):
-    assert "own role" in deploy_output and "EFS at /mnt/product, alias live -> version 1" in deploy_output
+def hook_function(state):
+    (found,) = [f for lid, f in state["deployed"]["functions"].items() if "PreTrafficHook" in lid]
+    return found
 
 
-def test_the_api_has_the_five_routes(deploy_output):
-    assert "the five /product routes" in deploy_output
+def test_the_product_table_has_its_key_and_point_in_time_recovery(run):
+    (table,) = [t for lid, t in run["deployed"]["tables"].items() if lid.startswith("ProductTable")]
+    assert table["key_schema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["point_in_time_recovery"] == "ENABLED"
 
 
-def test_the_handler_does_crud_against_the_deployed_table(deploy_output):
-    assert "create 201, get 200, update 200, delete 204, get 404" in deploy_output
+def test_every_function_has_a_role_of_its_own(run):
+    functions = run["deployed"]["functions"]
+    assert len(functions) == 2
+    assert all(f["role_shared_with"] == [] for f in functions.values())
 
 
-def test_destroy_keeps_the_retained_table_and_file_system(deploy_output):
-    assert "retained after destroy: tables" in deploy_output and "1 EFS file system(s)" in deploy_output
+def test_the_product_function_runs_in_private_subnets_without_a_mount(run):
+    function = product_function(run)
+    assert (function["runtime"], function["architectures"]) == ("python3.13", ["arm64"])
+    assert len(function["subnets"]) == (2 if run["stage"] == "dev" else 3)
+    assert function["file_systems"] == []
+
+
+def test_the_live_alias_points_at_a_published_version(run):
+    aliases = product_function(run)["aliases"]
+    assert list(aliases) == ["live"] and aliases["live"] not in ("$LATEST", "")
+
+
+def test_the_hook_checks_the_version_the_alias_was_deployed_with(run):
+    product, hook = product_function(run), hook_function(run)
+    assert hook["environment"]["TARGET_VERSION_ARN"].endswith(f":{product['name']}:{product['aliases']['live']}")
+    assert hook["subnets"] == []
+
+
+def test_the_hook_invoked_that_version_and_reported_success(run):
+    hook_run = run["deployed"]["traffic_hook"]
+    assert hook_run["invoked"] == [hook_function(run)["environment"]["TARGET_VERSION_ARN"]]
+    assert [(r["deploymentId"], r["status"]) for r in hook_run["reports"]] == [("d-LOCAL", "Succeeded")]
+
+
+def test_the_api_has_exactly_the_declared_routes(run):
+    assert run["deployed"]["api_routes"] == sorted([r.method, r.path] for r in ROUTES)
+
+
+def test_the_handler_does_crud_against_the_deployed_table(run):
+    assert run["deployed"]["crud_statuses"] == [201, 200, 200, 204, 404]
+
+
+def test_destroy_keeps_the_retained_table_and_file_system(run):
+    destroyed = run["destroyed"]
+    assert f"{run['stage']}-Service" not in destroyed["live_stacks"]
+    assert any(name.startswith("product") for name in destroyed["tables"])
+    assert destroyed["file_systems"] == 1
+
+
+def test_destroy_stops_at_a_termination_protected_stack(run):
+    protected = run["protected"][f"{run['stage']}-Stateful"]
+    assert protected is (run["stage"] == "prod")
+    assert (f"{run['stage']}-Stateful" in run["destroyed"]["live_stacks"]) is protected

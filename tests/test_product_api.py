@@ -1,4 +1,4 @@
-"""ProductApi: /product CRUD, every method proxied to the live alias; writes authorized."""
+"""ProductApi: the declared /product routes, every method proxied to the live alias; writes authorized."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from catalog_constructs.product_api import ROUTES
+from product_api.routes import ROUTES
 from tests.conftest import only, resources_of
 
 
@@ -30,7 +30,7 @@ def methods(template):
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_api_exposes_exactly_the_product_crud_routes(templates, stage):
-    assert set(methods(templates[f"{stage}/Service"])) == set(ROUTES)
+    assert set(methods(templates[f"{stage}/Service"])) == {(r.method, r.path) for r in ROUTES}
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
@@ -46,7 +46,10 @@ def test_every_method_is_a_lambda_proxy_to_the_live_alias(templates, stage):
 def test_api_gateway_may_invoke_only_the_alias(templates):
     template = templates["prod/Service"]
     alias_id = next(iter(resources_of(template, "AWS::Lambda::Alias")))
-    permissions = resources_of(template, "AWS::Lambda::Permission").values()
+    permissions = [
+        p for p in resources_of(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
     assert len(permissions) == len(ROUTES)
     assert all(p["Properties"]["FunctionName"] == {"Ref": alias_id} for p in permissions)
 
@@ -93,3 +96,13 @@ def test_routes_served_by_the_handler_match_the_api(templates):
     openapi_paths = json.loads(app.get_openapi_json_schema())["paths"]
     handler_routes = {(method.upper(), path) for path, ops in openapi_paths.items() for method in ops}
     assert handler_routes == set(methods(templates["prod/Service"]))
+
+
+def test_a_5xx_rate_above_the_stage_setting_rolls_back_the_api_function(templates):
+    template = templates["prod/Service"]
+    alarm_id, alarm = next(
+        (lid, a) for lid, a in resources_of(template, "AWS::CloudWatch::Alarm").items() if a["Properties"]["MetricName"] == "5XXError"
+    )
+    assert (alarm["Properties"]["Statistic"], alarm["Properties"]["Threshold"]) == ("Average", 0.05)
+    group = only(template, "AWS::CodeDeploy::DeploymentGroup")["Properties"]
+    assert {"Name": {"Ref": alarm_id}} in group["AlarmConfiguration"]["Alarms"]

@@ -1,4 +1,5 @@
-"""ServiceStack: the product function, its role, network, file system, version, alias and deployments."""
+"""ServiceStack: the product function generated from its declaration, its role, network, version, alias,
+deployments and pre-traffic hook, as the stages synthesize them."""
 
 from __future__ import annotations
 
@@ -10,9 +11,15 @@ from tests.conftest import only, resources_of
 
 
 def function(template):
-    functions = resources_of(template, "AWS::Lambda::Function")
-    assert len(functions) == 1
+    """The product API function (the other function in the stack is its pre-traffic hook)."""
+    functions = {lid: r for lid, r in resources_of(template, "AWS::Lambda::Function").items() if "Hook" not in lid}
+    assert len(functions) == 1, sorted(functions)
     return next(iter(functions.items()))
+
+
+def hook(template):
+    (found,) = [(lid, r) for lid, r in resources_of(template, "AWS::Lambda::Function").items() if "PreTrafficHook" in lid]
+    return found
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
@@ -34,17 +41,20 @@ def test_memory_and_concurrency_follow_the_stage(templates):
     assert "ReservedConcurrentExecutions" not in dev
 
 
-def test_function_environment_names_the_table_and_key(templates):
+def test_function_environment_names_each_declared_table_and_its_key(templates):
     env = function(templates["prod/Service"])[1]["Properties"]["Environment"]["Variables"]
-    assert env["PRIMARY_KEY"] == "id"
+    assert env["PRODUCT_TABLE_KEY"] == "id"
     # Read from the stateful stack's outputs at deploy time, not copied as a literal.
-    assert env["DYNAMODB_TABLE_NAME"]["Fn::GetStackOutput"]["StackName"] == "prod-Stateful"
+    assert env["PRODUCT_TABLE_NAME"]["Fn::GetStackOutput"]["StackName"] == "prod-Stateful"
+    assert env["IDEMPOTENCY_TABLE_NAME"]["Fn::GetStackOutput"]["StackName"] == "prod-Stateful"
     assert env["POWERTOOLS_SERVICE_NAME"] == "product-catalog"
+    assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
 
 
-def test_function_has_its_own_role_used_by_nothing_else(templates):
+@pytest.mark.parametrize("pick", [function, hook], ids=["product", "hook"])
+def test_each_function_has_its_own_role_used_by_nothing_else(templates, pick):
     template = templates["prod/Service"]
-    _, fn = function(template)
+    _, fn = pick(template)
     role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
     users = [lid for lid, r in template["Resources"].items() if f'"{role_id}"' in json.dumps(r.get("Properties", {}))]
     # The role is referenced by the function and by its own policy, nothing else.
@@ -62,31 +72,19 @@ def test_function_enis_are_in_the_private_subnets_behind_its_own_security_group(
     (group_ref,) = vpc_config["SecurityGroupIds"]
     group = template["Resources"][group_ref["Fn::GetAtt"][0]]["Properties"]
     egress = {(rule["IpProtocol"], rule["FromPort"]) for rule in group["SecurityGroupEgress"]}
-    assert egress == {("tcp", 443), ("tcp", 2049)}
+    assert egress == {("tcp", 443)}
 
 
-def test_efs_is_mounted_under_mnt_through_the_access_point(templates):
-    config = function(templates["prod/Service"])[1]["Properties"]["FileSystemConfigs"]
-    assert len(config) == 1
-    assert config[0]["LocalMountPath"] == "/mnt/product"
-    assert "AccessPoint" in json.dumps(config[0]["Arn"])
-
-
-def test_nfs_ingress_is_opened_only_from_the_function_security_group(templates):
-    ingress = only(templates["prod/Service"], "AWS::EC2::SecurityGroupIngress")["Properties"]
-    assert (ingress["FromPort"], ingress["ToPort"], ingress["IpProtocol"]) == (2049, 2049, "tcp")
-    assert "SourceSecurityGroupId" in ingress and "CidrIp" not in ingress
+def test_the_product_api_function_does_not_mount_the_file_system(templates):
+    # It reads no files: no mount, no NFS path to the file system, no EFS permission.
+    template = templates["prod/Service"]
+    assert "FileSystemConfigs" not in function(template)[1]["Properties"]
+    assert not resources_of(template, "AWS::EC2::SecurityGroupIngress")
+    assert "elasticfilesystem:" not in json.dumps(policy_statements(template))
 
 
 def policy_statements(template):
     return [s for policy in resources_of(template, "AWS::IAM::Policy").values() for s in policy["Properties"]["PolicyDocument"]["Statement"]]
-
-
-def test_efs_mount_grant_names_the_file_system_through_the_access_point(templates):
-    statements = policy_statements(templates["prod/Service"])
-    mount = next(s for s in statements if "elasticfilesystem:ClientMount" in s["Action"])
-    assert mount["Resource"] != "*"
-    assert "elasticfilesystem:AccessPointArn" in mount["Condition"]["StringEquals"]
 
 
 def test_table_access_is_scoped_to_the_two_tables(templates):
@@ -108,9 +106,10 @@ def test_only_eni_and_xray_actions_use_a_wildcard_resource(templates):
     assert wildcard_actions and all(a.startswith(("ec2:", "xray:")) for a in wildcard_actions), wildcard_actions
 
 
-def test_function_logs_to_its_own_retained_log_group(templates):
+@pytest.mark.parametrize("pick", [function, hook], ids=["product", "hook"])
+def test_each_function_logs_to_its_own_retained_log_group(templates, pick):
     template = templates["prod/Service"]
-    log_group_ref = function(template)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    log_group_ref = pick(template)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
     log_group = template["Resources"][log_group_ref]
     assert log_group["Properties"]["RetentionInDays"] == 365
     assert log_group["DeletionPolicy"] == "Retain"
@@ -146,20 +145,60 @@ def test_deployment_rolls_back_on_failure_stop_and_alarm(templates):
         "Events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"],
     }
     assert group["AlarmConfiguration"]["Enabled"] is True
-    assert len(group["AlarmConfiguration"]["Alarms"]) == 2
+    # Errors and throttles of the new version, and the API's 5XX rate.
+    assert len(group["AlarmConfiguration"]["Alarms"]) == 3
 
 
-def test_rollback_alarms_watch_errors_and_throttles_on_the_alias(templates):
+def test_rollback_alarms_watch_errors_and_throttles_of_the_new_version_only(templates):
     template = templates["prod/Service"]
     function_id, _ = function(template)
-    alarms = resources_of(template, "AWS::CloudWatch::Alarm").values()
+    version_id = next(iter(resources_of(template, "AWS::Lambda::Version")))
+    alarms = [a for a in resources_of(template, "AWS::CloudWatch::Alarm").values() if a["Properties"]["Namespace"] == "AWS/Lambda"]
     assert {a["Properties"]["MetricName"] for a in alarms} == {"Errors", "Throttles"}
     for alarm in alarms:
         dimensions = {d["Name"]: d["Value"] for d in alarm["Properties"]["Dimensions"]}
         assert dimensions["Resource"] == {"Fn::Join": ["", [{"Ref": function_id}, ":live"]]}
+        assert dimensions["ExecutedVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
         assert alarm["Properties"]["TreatMissingData"] == "notBreaching"
 
 
+def test_pre_traffic_hook_runs_before_traffic_shifts(templates):
+    template = templates["prod/Service"]
+    hook_id, _ = hook(template)
+    alias = only(template, "AWS::Lambda::Alias")
+    assert alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["BeforeAllowTrafficHook"] == {"Ref": hook_id}
+
+
+def test_pre_traffic_hook_invokes_the_new_version_with_a_list_request(templates):
+    template = templates["prod/Service"]
+    _, fn = hook(template)
+    env = fn["Properties"]["Environment"]["Variables"]
+    version_id = next(iter(resources_of(template, "AWS::Lambda::Version")))
+    assert env["TARGET_VERSION_ARN"] == {"Ref": version_id}
+    event = json.loads(env["CHECK_EVENT"])
+    assert (event["httpMethod"], event["path"], event["queryStringParameters"]) == ("GET", "/product", {"limit": "1"})
+    assert json.loads(env["CHECK_EXPECT"]) == {"statusCode": 200}
+    assert "VpcConfig" not in fn["Properties"]
+
+
+def test_pre_traffic_hook_may_invoke_only_the_new_version_and_report_only_to_its_group(templates):
+    template = templates["prod/Service"]
+    hook_id, fn = hook(template)
+    role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+    version_id = next(iter(resources_of(template, "AWS::Lambda::Version")))
+    group_id = next(iter(resources_of(template, "AWS::CodeDeploy::DeploymentGroup")))
+    (policy,) = [p for p in resources_of(template, "AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_id}]]
+    by_action = {}
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+            by_action[action] = statement["Resource"]
+    assert by_action["lambda:InvokeFunction"] == {"Ref": version_id}
+    assert group_id in json.dumps(by_action["codedeploy:PutLifecycleEventHookExecutionStatus"])
+    assert {a.split(":")[0] for a in by_action} == {"lambda", "codedeploy", "logs", "xray"}
+
+
 def test_code_asset_is_a_content_hashed_s3_zip(templates):
-    code = function(templates["prod/Service"])[1]["Properties"]["Code"]
-    assert code["S3Key"].endswith(".zip")
+    template = templates["prod/Service"]
+    code, hook_code = function(template)[1]["Properties"]["Code"], hook(template)[1]["Properties"]["Code"]
+    assert code["S3Key"].endswith(".zip") and hook_code["S3Key"].endswith(".zip")
+    assert code["S3Key"] != hook_code["S3Key"]  # each function its own asset

@@ -61,14 +61,15 @@ def test_normalization_keeps_real_values(templates):
 @pytest.fixture(scope="module")
 def dev_with_new_code_and_memory(tmp_path_factory, monkeypatch_module):
     """The dev stage synthesized after editing the function's code AND its memory size."""
-    package = tmp_path_factory.mktemp("runtime") / "product_api"
-    shutil.copytree(ROOT / "runtime" / "product_api", package, ignore=shutil.ignore_patterns("__pycache__"))
-    handler = package / "handler.py"
+    runtime = tmp_path_factory.mktemp("edited") / "runtime"
+    shutil.copytree(ROOT / "runtime", runtime, ignore=shutil.ignore_patterns("__pycache__"))
+    handler = runtime / "product_api" / "handler.py"
     handler.write_text(handler.read_text() + "\n# a code-only change\n")
-    monkeypatch_module.setattr("stacks.service_stack.RUNTIME_PACKAGE", package)
+    monkeypatch_module.setattr("stacks.service_stack.RUNTIME_DIR", runtime)
+    monkeypatch_module.setattr("stacks.service_stack.REQUIREMENTS_DIR", runtime / "requirements")
     context = cdk_context()
     context["stage"] = "dev"
-    context["stages"]["dev"]["function"]["memory_size"] = 1024
+    context["stages"]["dev"]["function_defaults"]["memory_size"] = 1024
     assembly = synthesize(tmp_path_factory.mktemp("dev-changed"), context)
     normalized = {name: json.loads(snapshots.dump(t)) for name, t in assembly.templates.items()}
     return normalized, assembly.templates

@@ -110,8 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--region", default="eu-west-1")
+    parser.add_argument("--state-file", type=Path, help="write what was read back from the emulator here (JSON)")
     args = parser.parse_args(argv)
-    from devtools.emulator.smoke import run_smoke_test, stateful_resources_survive, termination_protection
+    from devtools.emulator import smoke
+
+    record: dict[str, Any] = {"stage": args.stage}
+
+    def save() -> None:
+        if args.state_file:
+            args.state_file.write_text(json.dumps(record, indent=2, sort_keys=True))
 
     server, endpoint = start_emulator()
     try:
@@ -122,12 +129,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{step.__name__}...", flush=True)
                 step()
             print(json.dumps(deployment.outputs, indent=2))
-            for line in run_smoke_test(deployment):
+            deployed = smoke.deployed_state(deployment)
+            deployed.update(smoke.exercise_handlers(deployment, deployed))
+            record["deployed"] = deployed
+            save()
+            for line in smoke.smoke_checks(deployed):
                 print(f"  ok  {line}")
-            protected = termination_protection(deployment)
+            protected = smoke.termination_protection(deployment)
             print("destroy...", flush=True)
             deployment.destroy()
-            for line in stateful_resources_survive(deployment, protected):
+            record["protected"] = protected
+            record["destroyed"] = smoke.destroyed_state(deployment)
+            save()
+            for line in smoke.destroy_checks(args.stage, protected, record["destroyed"]):
                 print(f"  ok  {line}")
             print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in deployment.timings.items()))
     finally:

@@ -13,7 +13,8 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
   VPC can never be deleted;
 - it deletes stacks that have termination protection;
 - its KMS key model passes tags in the wrong shape (KeyError 'TagKey');
-- its EFS file system, access point and Lambda version answer no ``Fn::GetAtt`` (``Arn``, ids, ``Version``).
+- its EFS file system, access point and Lambda version answer no ``Fn::GetAtt`` (``Arn``, ids, ``Version``),
+  and a Lambda version has no ``Ref`` (CloudFormation's is the qualified ARN a traffic hook invokes).
 
 ``install()`` adds, in the process that hosts the moto server:
 - ``Fn::GetStackOutput`` resolution from the named stack's outputs;
@@ -250,6 +251,7 @@ def install() -> None:
     from moto.awslambda import models as awslambda
 
     awslambda.LambdaVersion.get_cfn_attribute = lambda self, name: {"Version": self.version}[name]  # type: ignore[attr-defined]
+    _version_ref_is_its_arn(awslambda)
     _default_mock_integration_fields()
     _apply_table_point_in_time_recovery()
     _keep_function_properties()
@@ -257,6 +259,20 @@ def install() -> None:
     _kms_tags_in_api_shape()
     _enforce_termination_protection()
     _installed = True
+
+
+def _version_ref_is_its_arn(awslambda: Any) -> None:
+    """``Ref`` of an ``AWS::Lambda::Version`` is its qualified ARN in CloudFormation; moto's has no Ref at all."""
+    original = awslambda.LambdaVersion.create_from_cloudformation_json.__func__
+
+    def create(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> Any:
+        version = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        function = awslambda.lambda_backends[account_id][region_name].get_function(cloudformation_json["Properties"]["FunctionName"])
+        version.arn = f"arn:aws:lambda:{region_name}:{account_id}:function:{function.function_name}:{version.version}"
+        return version
+
+    awslambda.LambdaVersion.create_from_cloudformation_json = classmethod(create)
+    awslambda.LambdaVersion.physical_resource_id = property(lambda self: self.arn)
 
 
 def _enforce_termination_protection() -> None:

@@ -1,83 +1,103 @@
-"""Smoke checks for a stage deployed to the local emulator, and the checks after `cdk destroy`."""
+"""What a stage deployed to the local emulator looks like, read back from the emulator's APIs.
+
+``deployed_state`` and ``destroyed_state`` return plain data (JSON-serializable) read from the emulator;
+``smoke_checks`` turns it into one line per check and fails on anything wrong. tests/test_deploy_local.py
+asserts on the same state, not on the printed lines.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from typing import Any
 from unittest import mock
 
+from product_api.routes import ROUTES
+
 
 def _stack_resources(deployment: Any, stack: str) -> dict[str, dict[str, str]]:
     cloudformation = deployment.client("cloudformation")
-    name = f"{deployment.stage}-{stack}"
-    resources = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
-    missing = [r for r in resources if "LogicalResourceId" not in r]
-    assert not missing, missing
-    return {r["LogicalResourceId"]: r for r in resources}
+    resources = cloudformation.list_stack_resources(StackName=f"{deployment.stage}-{stack}")["StackResourceSummaries"]
+    return {r["LogicalResourceId"]: {"type": r["ResourceType"], "id": r["PhysicalResourceId"]} for r in resources}
 
 
-def _physical_id(resources: dict[str, dict[str, str]], resource_type: str, prefix: str = "") -> str:
-    (found,) = [r["PhysicalResourceId"] for lid, r in resources.items() if r["ResourceType"] == resource_type and lid.startswith(prefix)]
+def _of_type(resources: dict[str, dict[str, str]], resource_type: str) -> dict[str, str]:
+    return {lid: r["id"] for lid, r in resources.items() if r["type"] == resource_type}
+
+
+def deployed_state(deployment: Any) -> dict[str, Any]:
+    """Tables, functions (configuration, aliases, who shares their role) and API routes, as deployed."""
+    stateful, service = _stack_resources(deployment, "Stateful"), _stack_resources(deployment, "Service")
+    dynamodb, lambda_client = deployment.client("dynamodb"), deployment.client("lambda")
+    tables = {}
+    for logical_id, name in _of_type(stateful, "AWS::DynamoDB::Table").items():
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+        tables[logical_id] = {
+            "name": name,
+            "key_schema": table["KeySchema"],
+            "point_in_time_recovery": backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"],
+        }
+    all_functions = lambda_client.list_functions()["Functions"]
+    functions = {}
+    for logical_id, name in _of_type(service, "AWS::Lambda::Function").items():
+        config = lambda_client.get_function_configuration(FunctionName=name)
+        functions[logical_id] = {
+            "name": name,
+            "runtime": config["Runtime"],
+            "architectures": config.get("Architectures"),
+            "subnets": config.get("VpcConfig", {}).get("SubnetIds", []),
+            "security_groups": config.get("VpcConfig", {}).get("SecurityGroupIds", []),
+            "file_systems": config.get("FileSystemConfigs", []),
+            "environment": config.get("Environment", {}).get("Variables", {}),
+            "role_shared_with": sorted(
+                f["FunctionName"] for f in all_functions if f["Role"] == config["Role"] and f["FunctionName"] != name
+            ),
+            "aliases": {a["Name"]: a["FunctionVersion"] for a in lambda_client.list_aliases(FunctionName=name)["Aliases"]},
+        }
+    (api_id,) = _of_type(service, "AWS::ApiGateway::RestApi").values()
+    routes = sorted(
+        [method, resource["path"]]
+        for resource in deployment.client("apigateway").get_resources(restApiId=api_id)["items"]
+        for method in resource.get("resourceMethods", {})
+        if method != "OPTIONS"
+    )
+    return {
+        "tables": tables,
+        "functions": functions,
+        "api_routes": routes,
+        "service_resource_types": sorted({r["type"] for r in service.values()}),
+    }
+
+
+def _by_prefix(items: dict[str, Any], prefix: str, *, excluding: str = "Hook") -> dict[str, Any]:
+    """The one item whose logical id starts with ``prefix`` (and is not a hook, unless asked for)."""
+    (found,) = [
+        value for key, value in items.items()
+        if key.startswith(prefix) and (excluding not in key or excluding in prefix)
+    ]
     return found
 
 
-def run_smoke_test(deployment: Any) -> list[str]:
-    """Read the deployed stage back and drive the real handler against its table; one line per check."""
-    done = []
-    stateful = _stack_resources(deployment, "Stateful")
-    service = _stack_resources(deployment, "Service")
-    dynamodb = deployment.client("dynamodb")
-    table_name = _physical_id(stateful, "AWS::DynamoDB::Table", "ProductTable")
-    table = dynamodb.describe_table(TableName=table_name)["Table"]
-    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}], table["KeySchema"]
-    backups = dynamodb.describe_continuous_backups(TableName=table_name)["ContinuousBackupsDescription"]
-    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-    done.append(f"table {table_name}: key id (S), point-in-time recovery on, {table.get('BillingModeSummary', {}).get('BillingMode', 'PAY_PER_REQUEST')}")
+def exercise_handlers(deployment: Any, state: dict[str, Any]) -> dict[str, Any]:
+    """Run the real product handler against the deployed tables, and the pre-traffic hook against it.
 
-    lambda_client = deployment.client("lambda")
-    function_name = _physical_id(service, "AWS::Lambda::Function", "ProductFunction")
-    config = lambda_client.get_function_configuration(FunctionName=function_name)
-    assert config["Runtime"] == "python3.13" and config["Architectures"] == ["arm64"]
-    assert config["VpcConfig"]["SubnetIds"], "the function is not in the VPC"
-    assert config["FileSystemConfigs"][0]["LocalMountPath"] == "/mnt/product"
-    role_name = config["Role"].rsplit("/", 1)[1]
-    roles_using_it = [f["FunctionName"] for f in lambda_client.list_functions()["Functions"] if f["Role"].endswith("/" + role_name)]
-    assert roles_using_it == [function_name], roles_using_it
-    aliases = lambda_client.list_aliases(FunctionName=function_name)["Aliases"]
-    assert [a["Name"] for a in aliases] == ["live"] and aliases[0]["FunctionVersion"] != "$LATEST"
-    done.append(f"function {function_name}: own role, {len(config['VpcConfig']['SubnetIds'])} private subnets, "
-                f"EFS at /mnt/product, alias live -> version {aliases[0]['FunctionVersion']}")
-
-    apigateway = deployment.client("apigateway")
-    api_id = _physical_id(service, "AWS::ApiGateway::RestApi")
-    routes = {
-        (method, resource["path"])
-        for resource in apigateway.get_resources(restApiId=api_id)["items"]
-        for method in resource.get("resourceMethods", {})
-        if method != "OPTIONS"
-    }
-    assert routes == {("GET", "/product"), ("POST", "/product"), ("GET", "/product/{id}"), ("PUT", "/product/{id}"), ("DELETE", "/product/{id}")}, routes
-    done.append(f"API {api_id}: the five /product routes")
-
-    idempotency_table = _physical_id(stateful, "AWS::DynamoDB::Table", "IdempotencyTable")
-    done.append(_crud_through_the_handler(deployment, table_name, idempotency_table))
-    return done
-
-
-def _crud_through_the_handler(deployment: Any, table_name: str, idempotency_table: str) -> str:
-    """The real handler, in this process, against the deployed table through the emulator endpoint."""
-    from devtools.events import rest_event
-    from devtools.local_runtime import LocalLambdaContext, reset_runtime_caches
-
+    The emulator cannot run Lambda code (that needs Docker), so both run in this process with the
+    environment the deployed functions were given, talking to the emulator's endpoint.
+    """
+    product = _by_prefix(state["functions"], "ProductFunction")
+    hook = _by_prefix(state["functions"], "ProductFunctionPreTrafficHook")
     environment = {
+        **{k: v for k, v in product["environment"].items() if k.endswith(("_TABLE_NAME", "_TABLE_KEY"))},
         "AWS_ENDPOINT_URL_DYNAMODB": deployment.endpoint, "AWS_DEFAULT_REGION": deployment.region,
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "DYNAMODB_TABLE_NAME": table_name, "IDEMPOTENCY_TABLE_NAME": idempotency_table, "PRIMARY_KEY": "id",
         "POWERTOOLS_METRICS_NAMESPACE": "ProductCatalogLocal", "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "ERROR",
     }
     with mock.patch.dict(os.environ, environment):
+        from devtools.events import rest_event
+        from devtools.local_runtime import LocalLambdaContext, reset_runtime_caches
         from product_api import handler
 
         reset_runtime_caches()
@@ -86,16 +106,67 @@ def _crud_through_the_handler(deployment: Any, table_name: str, idempotency_tabl
             return handler.lambda_handler(rest_event(method, path, **kwargs), LocalLambdaContext())
 
         created = call("POST", "/product", body={"name": "Smoke", "price": "1.00", "currency": "EUR"})
-        assert created["statusCode"] == 201, created
-        product = json.loads(created["body"])
-        assert call("GET", f"/product/{product['id']}")["statusCode"] == 200
-        updated = call("PUT", f"/product/{product['id']}", body={"name": "Smoke 2", "price": "2.00", "currency": "EUR"},
-                       headers={"If-Match": '"1"'})
-        assert updated["statusCode"] == 200, updated
-        assert call("DELETE", f"/product/{product['id']}")["statusCode"] == 204
-        assert call("GET", f"/product/{product['id']}")["statusCode"] == 404
+        product_id = json.loads(created["body"]).get("id", "missing")
+        statuses = [created["statusCode"], call("GET", f"/product/{product_id}")["statusCode"]]
+        statuses.append(call("PUT", f"/product/{product_id}", body={"name": "Smoke 2", "price": "2.00", "currency": "EUR"},
+                             headers={"If-Match": '"1"'})["statusCode"])
+        statuses += [call("DELETE", f"/product/{product_id}")["statusCode"], call("GET", f"/product/{product_id}")["statusCode"]]
+        hook_run = _run_traffic_hook(hook["environment"], handler.lambda_handler)
         reset_runtime_caches()
-    return f"handler against table {table_name}: create 201, get 200, update 200, delete 204, get 404"
+    return {"crud_statuses": statuses, "traffic_hook": hook_run}
+
+
+def _run_traffic_hook(hook_environment: dict[str, str], target_handler: Any) -> dict[str, Any]:
+    """The deployed hook's code and environment; Lambda invokes the target's handler, CodeDeploy records the report."""
+    from devtools.local_runtime import LocalLambdaContext
+    from traffic_hook import handler as hook
+
+    invoked, reports = [], []
+
+    class LocalLambda:
+        def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
+            invoked.append(FunctionName)
+            answer = target_handler(json.loads(Payload), LocalLambdaContext())
+            return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(answer).encode())}
+
+    class LocalCodeDeploy:
+        def put_lifecycle_event_hook_execution_status(self, **report: str) -> None:
+            reports.append(report)
+
+    clients = {"lambda": LocalLambda(), "codedeploy": LocalCodeDeploy()}
+    with mock.patch.dict(os.environ, hook_environment), mock.patch.object(hook, "client", clients.__getitem__):
+        hook.lambda_handler({"DeploymentId": "d-LOCAL", "LifecycleEventHookExecutionId": "local-hook"}, None)
+    return {"invoked": invoked, "reports": reports}
+
+
+def smoke_checks(state: dict[str, Any]) -> list[str]:
+    """One line per check of a deployed state; raises AssertionError on the first thing wrong."""
+    done = []
+    table = _by_prefix(state["tables"], "ProductTable")
+    assert table["key_schema"] == [{"AttributeName": "id", "KeyType": "HASH"}], table
+    assert table["point_in_time_recovery"] == "ENABLED", table
+    done.append(f"table {table['name']}: key id (S), point-in-time recovery on")
+    for logical_id, function in sorted(state["functions"].items()):
+        assert not function["role_shared_with"], (logical_id, function["role_shared_with"])
+        assert function["runtime"] == "python3.13" and function["architectures"] == ["arm64"], function
+        if "Hook" not in logical_id:
+            assert function["subnets"] and not function["file_systems"], function
+            (version,) = function["aliases"].values()
+            assert list(function["aliases"]) == ["live"] and version != "$LATEST", function["aliases"]
+            done.append(f"function {function['name']}: own role, {len(function['subnets'])} private subnets, "
+                        f"no file system, alias live -> version {version}")
+        else:
+            assert not function["subnets"], function
+            done.append(f"hook {function['name']}: own role, checks {function['environment']['TARGET_VERSION_ARN']}")
+    expected_routes = sorted([r.method, r.path] for r in ROUTES)
+    assert state["api_routes"] == expected_routes, state["api_routes"]
+    done.append(f"API: the {len(ROUTES)} declared routes")
+    assert state["crud_statuses"] == [201, 200, 200, 204, 404], state["crud_statuses"]
+    done.append("handler against the deployed table: create 201, get 200, update 200, delete 204, get 404")
+    hook = state["traffic_hook"]
+    assert [r["status"] for r in hook["reports"]] == ["Succeeded"], hook
+    done.append(f"pre-traffic hook: invoked {hook['invoked'][0]}, reported Succeeded")
+    return done
 
 
 def termination_protection(deployment: Any) -> dict[str, bool]:
@@ -104,23 +175,31 @@ def termination_protection(deployment: Any) -> dict[str, bool]:
     return {s["StackName"]: bool(s.get("EnableTerminationProtection")) for s in stacks if s["StackName"].startswith(f"{deployment.stage}-")}
 
 
-def stateful_resources_survive(deployment: Any, protected: dict[str, bool]) -> list[str]:
-    """After `cdk destroy`: unprotected stacks are gone; a protected stack (and those it protects) stays;
-    the retained table and file system are there either way."""
+def destroyed_state(deployment: Any) -> dict[str, Any]:
+    """After `cdk destroy`: which of the stage's stacks are left, and which tables and file systems."""
     cloudformation = deployment.client("cloudformation")
-    live = {s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"}
-    names = [f"{deployment.stage}-{s}" for s in ("Service", "Stateful", "Network")]
-    gone = [name for name in names if name not in live]
-    assert f"{deployment.stage}-Service" in gone, live
-    if protected.get(f"{deployment.stage}-Stateful"):
-        assert f"{deployment.stage}-Stateful" in live, "a termination-protected stack was deleted"
+    live = sorted(
+        s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE" and s["StackName"].startswith(f"{deployment.stage}-")
+    )
+    return {
+        "live_stacks": live,
+        "tables": sorted(deployment.client("dynamodb").list_tables()["TableNames"]),
+        "file_systems": len(deployment.client("efs").describe_file_systems()["FileSystems"]),
+    }
+
+
+def destroy_checks(deployment_stage: str, protected: dict[str, bool], after: dict[str, Any]) -> list[str]:
+    """Unprotected stacks are gone; a protected stack stays; the retained table and file system are there."""
+    live = set(after["live_stacks"])
+    names = [f"{deployment_stage}-{s}" for s in ("Service", "Stateful", "Network")]
+    assert f"{deployment_stage}-Service" not in live, live
+    if protected.get(f"{deployment_stage}-Stateful"):
+        assert f"{deployment_stage}-Stateful" in live, "a termination-protected stack was deleted"
     else:
-        assert len(gone) == 3, live
-    tables = deployment.client("dynamodb").list_tables()["TableNames"]
-    file_systems = deployment.client("efs").describe_file_systems()["FileSystems"]
-    product_tables = [t for t in tables if t.startswith("product")]
-    assert product_tables, tables
-    assert file_systems, "the file system was deleted"
-    kept = [name for name in names if name in live]
-    return [f"stacks destroyed: {', '.join(gone)}" + (f"; kept: {', '.join(kept)} (destroy stops at termination protection)" if kept else ""),
-            f"retained after destroy: tables {', '.join(sorted(tables))}; {len(file_systems)} EFS file system(s)"]
+        assert not live, live
+    assert any(t.startswith("product") for t in after["tables"]), after["tables"]
+    assert after["file_systems"], "the file system was deleted"
+    gone = [name for name in names if name not in live]
+    return [f"stacks destroyed: {', '.join(gone)}" + (f"; kept: {', '.join(sorted(live))} (termination protection)" if live else ""),
+            f"retained after destroy: tables {', '.join(after['tables'])}; {after['file_systems']} EFS file system(s)"]

@@ -40,13 +40,17 @@ from product_api.errors import (
 from product_api.models import Product, ProductIn, ProductPage, is_valid_id
 from product_api.pagination import MAX_TOKEN_LENGTH, decode_token, encode_token
 from product_api.repository import dynamodb_client, repository
+from product_api.routes import ROUTES, ROUTES_BY_OPERATION, Route
 from product_api.settings import settings
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_IDEMPOTENCY_KEY = 255
-_COLLECTION, _ITEM = re.compile(r"^/product/?$"), re.compile(r"^/product/[^/]+/?$")
-ROUTE_PATTERNS: dict[re.Pattern[str], tuple[str, ...]] = {_COLLECTION: ("GET", "POST"), _ITEM: ("DELETE", "GET", "PUT")}
-BODY_ROUTES: dict[str, re.Pattern[str]] = {"POST": _COLLECTION, "PUT": _ITEM}
+# Allowed methods per resource (405 and its Allow header) and the routes that take a body, from ROUTES.
+ROUTE_PATTERNS: dict[re.Pattern[str], tuple[str, ...]] = {
+    pattern: tuple(sorted(r.method for r in ROUTES if r.pattern.pattern == pattern.pattern))
+    for pattern in {r.pattern.pattern: r.pattern for r in ROUTES}.values()
+}
+BODY_ROUTES: tuple[Route, ...] = tuple(r for r in ROUTES if r.body)
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 
 logger = Logger()
@@ -143,8 +147,8 @@ def _create_once() -> tuple[Callable[..., dict[str, Any]], Any]:
 
 def check_body(event: dict[str, Any]) -> ApiError | None:
     """413/415 for a POST/PUT body, before Powertools' validation (which runs first of all middlewares)."""
-    route = BODY_ROUTES.get(str(event.get("httpMethod")))
-    if route is None or not route.match(str(event.get("path") or "")):
+    method, path = str(event.get("httpMethod")), str(event.get("path") or "")
+    if not any(route.method == method and route.pattern.match(path) for route in BODY_ROUTES):
         return None
     body = event.get("body") or ""
     if not isinstance(body, str):
@@ -164,7 +168,17 @@ def check_body(event: dict[str, Any]) -> ApiError | None:
     return None
 
 
-@app.get("/product", summary="List products", responses={200: {"description": "A page of products", "content": {"application/json": {"model": ProductPage}}}})
+def api_route(**options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function for the route in ROUTES whose operation is its name."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        route = ROUTES_BY_OPERATION[handler.__name__]
+        return app.route(route.resolver_path, route.method, summary=route.summary, **options)(handler)
+
+    return register
+
+
+@api_route(responses={200: {"description": "A page of products", "content": {"application/json": {"model": ProductPage}}}})
 def list_products(
     limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
     next_token: Annotated[str | None, Query(max_length=MAX_TOKEN_LENGTH, description="From the previous page")] = None,
@@ -175,9 +189,7 @@ def list_products(
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.model_dump_json())
 
 
-@app.post(
-    "/product",
-    summary="Create a product",
+@api_route(
     responses={201: {"description": "Created", "content": {"application/json": {"model": Product}}}},
 )
 def create_product(product: Annotated[ProductIn, Body()]):
@@ -199,9 +211,7 @@ def create_product(product: Annotated[ProductIn, Body()]):
     return _product_response(created, HTTPStatus.CREATED, {"Location": f"{str(base).rstrip('/')}/{created.id}"})
 
 
-@app.get(
-    "/product/<id>",
-    summary="Get a product",
+@api_route(
     responses={200: {"description": "The product", "content": {"application/json": {"model": Product}}}},
 )
 def get_product(id: ProductId):
@@ -211,9 +221,7 @@ def get_product(id: ProductId):
     return _product_response(product)
 
 
-@app.put(
-    "/product/<id>",
-    summary="Replace a product (If-Match required)",
+@api_route(
     responses={200: {"description": "Updated", "content": {"application/json": {"model": Product}}}},
 )
 def replace_product(id: ProductId, product: Annotated[ProductIn, Body()]):
@@ -223,7 +231,7 @@ def replace_product(id: ProductId, product: Annotated[ProductIn, Body()]):
     return _product_response(updated)
 
 
-@app.delete("/product/<id>", summary="Delete a product (If-Match honoured)", responses={204: {"description": "Deleted"}})
+@api_route(responses={204: {"description": "Deleted"}})
 def delete_product(id: ProductId):
     expected = _if_match(required=False)
     repository().delete(_checked_id(id), expected_version=expected)

@@ -22,12 +22,13 @@ class Settings:
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     """The environment as typed settings (cached: the environment of a Lambda sandbox never changes)."""
-    missing = [name for name in ("DYNAMODB_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME") if not os.environ.get(name)]
+    # Names the service generates from the function's declared tables (stacks/service_stack.py).
+    missing = [name for name in ("PRODUCT_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME") if not os.environ.get(name)]
     if missing:
         raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
     return Settings(
-        table_name=os.environ["DYNAMODB_TABLE_NAME"],
-        primary_key=os.environ.get("PRIMARY_KEY", "id"),
+        table_name=os.environ["PRODUCT_TABLE_NAME"],
+        primary_key=os.environ.get("PRODUCT_TABLE_KEY", "id"),
         idempotency_table_name=os.environ["IDEMPOTENCY_TABLE_NAME"],
         idempotency_ttl_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "86400")),
     )

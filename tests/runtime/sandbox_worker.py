@@ -19,7 +19,7 @@ def write_increments(endpoint: str, product_id: str, start: Any, rounds: int) ->
             "AWS_DEFAULT_REGION": "eu-west-1",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
-            "DYNAMODB_TABLE_NAME": "product-test",
+            "PRODUCT_TABLE_NAME": "product-test",
             "IDEMPOTENCY_TABLE_NAME": "idempotency-test",
             "POWERTOOLS_METRICS_NAMESPACE": "ProductCatalogTest",
             "POWERTOOLS_LOG_LEVEL": "ERROR",

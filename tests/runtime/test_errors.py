@@ -40,7 +40,7 @@ def test_unexpected_failure_is_500_with_request_id_and_no_internals(api, monkeyp
 
 
 def test_missing_table_configuration_is_a_500_not_a_crash(api, monkeypatch):
-    monkeypatch.delenv("DYNAMODB_TABLE_NAME")
+    monkeypatch.delenv("PRODUCT_TABLE_NAME")
     repository_module.repository.cache_clear()
     from product_api.settings import settings
 

@@ -1,0 +1,111 @@
+"""TrafficHook: a CodeDeploy lifecycle hook that invokes the version being released and checks the answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_lambda as lambda_, aws_logs as logs
+from constructs import Construct
+
+from catalog_constructs import lambda_limits
+from catalog_constructs.errors import InvalidPropError
+from catalog_constructs.nag import acknowledge
+from catalog_constructs.service_function import LAMBDA_ARCHITECTURES, LATEST_PYTHON, PYTHON_RUNTIMES, ServiceFunction
+
+
+class TrafficHook(Construct):
+    """A function CodeDeploy runs before (or after) shifting traffic to a new version of ``target``.
+
+    It invokes the *new version* directly (``TARGET_VERSION_ARN``) with ``event``, compares the answer
+    with ``expect`` (a subset: ``{"statusCode": 200}``; a JSON ``body`` is compared as JSON) and reports
+    ``Succeeded`` or ``Failed`` with ``PutLifecycleEventHookExecutionStatus``. Its role may invoke only
+    that version and report only to that deployment group. It runs outside the VPC: it only calls AWS APIs.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        target: ServiceFunction,
+        code: lambda_.Code,
+        handler: str,
+        event: Mapping[str, Any],
+        expect: Mapping[str, Any],
+        phase: Literal["pre", "post"] = "pre",
+        python_version: str = "3.13",
+        architecture: str = "arm64",
+        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+    ) -> None:
+        """
+        :param target: the function whose releases this hook checks.
+        :param code: the hook's code asset (the ``traffic_hook`` runtime package).
+        :param handler: ``module.function`` of the hook.
+        :param event: the event the new version is invoked with.
+        :param expect: what its answer must contain (a subset of the decoded response).
+        :param phase: ``pre`` (before any traffic shifts, the default) or ``post`` (after all has).
+        :param python_version: the hook's Python version (default ``3.13``).
+        :param architecture: ``arm64`` (default) or ``x86_64``.
+        :param log_retention: retention of the hook's log group (default three months).
+        """
+        if phase not in ("pre", "post"):
+            raise InvalidPropError("phase", phase, "pre or post")
+        if not expect:
+            raise InvalidPropError("expect", dict(expect), "at least one field the answer must contain, e.g. statusCode")
+        lambda_limits.check_runtime(python_version, architecture)
+        environment = {"CHECK_EVENT": json.dumps(event, sort_keys=True), "CHECK_EXPECT": json.dumps(expect, sort_keys=True)}
+        lambda_limits.check_environment(environment)
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
+        self.role = iam.Role(
+            self, "ExecutionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {self.node.path}",
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            code=code,
+            handler=handler,
+            runtime=PYTHON_RUNTIMES[python_version],
+            architecture=LAMBDA_ARCHITECTURES[architecture],
+            description=f"CodeDeploy {phase}-traffic check of {target.node.path}",
+            role=self.role,
+            memory_size=256,
+            # CodeDeploy waits up to an hour for the report; the check itself is one invocation.
+            timeout=Duration.seconds(min(900, target.timeout.to_seconds() + 30)),
+            environment={**environment, "TARGET_VERSION_ARN": target.version.function_arn},
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+        )
+        target.version.grant_invoke(self.function)
+        if phase == "pre":
+            target.add_pre_traffic_hook(self.function)
+        else:
+            target.add_post_traffic_hook(self.function)
+        hook_logical_id = Stack.of(self).get_logical_id(self.function.node.default_child)
+        acknowledge(
+            target.deployment_group,
+            f"AwsSolutions-IAM5[Resource::<{hook_logical_id}.Arn>:*]",
+            "CodeDeploy's grant to invoke this hook (LambdaDeploymentGroup.add_pre_hook/add_post_hook): "
+            "the ':*' covers the hook's own versions and aliases, of this one function only.",
+        )
+        if python_version != LATEST_PYTHON:
+            reason = f"The hook runs the same Python as the function it checks ({python_version}), chosen in configuration."
+            acknowledge(self.function, "AwsSolutions-L1", reason)
+            acknowledge(self.function, "Serverless-LambdaLatestVersion", reason)
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; every other "
+            "statement names the one version it invokes, its deployment group and its log group.",
+        )
+        acknowledge(
+            self.function,
+            "Serverless-LambdaDLQ",
+            "CodeDeploy waits for this hook's report: a hook that fails without reporting fails the "
+            "deployment (and rolls it back) at the lifecycle timeout, so no event is lost.",
+        )

@@ -1,0 +1,1 @@
+"""CodeDeploy lifecycle hook: check a new function version before (or after) it takes traffic."""
