@@ -46,12 +46,12 @@ test: setup
 
 # Rewrite tests/snapshots/ from a fresh synth; refuses when a stateful resource would be replaced.
 snapshot-update: setup
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.snapshots update
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.snapshot_cli update
 
 # Markdown report of the change against the committed snapshots (or BASE=<git ref>), for a PR.
 review: setup
 	@mkdir -p cdk.out
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.snapshots review $(if $(BASE),--base $(BASE)) --output cdk.out/review.md
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.snapshot_cli review $(if $(BASE),--base $(BASE)) --output cdk.out/review.md
 
 # Benchmarks (prints a table, writes bench/results.json); BENCH_ARGS="--runs 5" for steadier medians.
 bench: setup

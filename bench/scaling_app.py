@@ -1,5 +1,5 @@
-"""The dev stage with N services in its service stack: the real one plus N-1 more, each a function,
-alias, deployment group, alarms and routes on the API. Measures what one more service costs.
+"""The dev stage with N functions: the declared ones plus N-1 more, each a declaration with its own API
+route, table grant, role, alias, deployment group and alarms. Measures what one more function costs.
 
     python bench/scaling_app.py N
 """
@@ -12,41 +12,37 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def main(services: int) -> int:
-    from aws_cdk import App, Validations, aws_apigateway as apigw
+def extra_functions(count: int) -> tuple:
+    from stacks.function_declaration import ApiRoute, ApiTrigger, FunctionDeclaration
+
+    return tuple(
+        FunctionDeclaration(
+            name=f"extra{index}",
+            description=f"Benchmark function {index}",
+            package="product_api",
+            handler="product_api.handler.lambda_handler",
+            requirements="product_api.txt",
+            triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path=f"/extra{index}"), ApiRoute(method="POST", path=f"/extra{index}"))),),
+            tables={"product": "read"},
+        )
+        for index in range(1, count)
+    )
+
+
+def main(functions: int) -> int:
+    from aws_cdk import App, Validations
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
-    from catalog_constructs.service_function import ServiceFunction
     from devtools.synth import cdk_context
     from stacks.config import load_stages
+    from stacks.functions import FUNCTIONS
     from stacks.product_service_stage import ProductServiceStage
 
     app = App(builtin_cloud_formation_validation=False)
-    stage = ProductServiceStage(app, config=load_stages(cdk_context()["stages"])["dev"])
-    service = stage.service
-    code = _code()
-    for index in range(1, services):
-        extra = ServiceFunction(
-            service, f"ExtraFunction{index}", code=code, handler="product_api.handler.lambda_handler",
-            vpc=stage.network.network.vpc, vpc_subnets=stage.network.network.private_subnets,
-        )
-        resource = service.api.api.root.add_resource(f"extra{index}")
-        integration = apigw.LambdaIntegration(extra.alias, allow_test_invoke=False)
-        for method in ("GET", "POST"):
-            resource.add_method(method, integration, authorizer=service.api.authorizer,
-                                authorization_type=apigw.AuthorizationType.COGNITO,
-                                request_validator=service.api.request_validator)
+    ProductServiceStage(app, config=load_stages(cdk_context()["stages"])["dev"], functions=FUNCTIONS + extra_functions(functions))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     app.synth()
     return 0
-
-
-def _code():
-    from catalog_constructs.python_bundle import bundled_code
-    from stacks.service_stack import BUNDLE_CACHE, RUNTIME_PACKAGE, RUNTIME_REQUIREMENTS
-
-    return bundled_code(package_dir=RUNTIME_PACKAGE, requirements=RUNTIME_REQUIREMENTS, python_version="3.13",
-                        architecture="arm64", cache_dir=BUNDLE_CACHE)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ class EventTopic(Construct):
         :param encryption_key: customer-managed KMS key (default: the AWS-managed ``alias/aws/sns`` key).
         """
         super().__init__(scope, construct_id)
+        self._customer_managed_key = encryption_key is not None
         self.topic = sns.Topic(
             self,
             "Topic",
@@ -22,5 +23,10 @@ class EventTopic(Construct):
         )
 
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` publish to the topic."""
-        return self.topic.grant_publish(grantee)
+        """Let ``grantee`` publish to the topic (and use its key, when it is customer-managed)."""
+        if self._customer_managed_key:
+            return self.topic.grant_publish(grantee)
+        # Topic.grant_publish would also grant KMS actions on every key of the account (an imported
+        # alias has no key ARN). The AWS-managed SNS key's own policy already admits in-account callers
+        # through SNS, so publishing needs sns:Publish on this topic only.
+        return iam.Grant.add_to_principal(grantee=grantee, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn])

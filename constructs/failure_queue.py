@@ -6,6 +6,7 @@ from aws_cdk import Duration, RemovalPolicy, aws_cloudwatch as cloudwatch, aws_k
 from constructs import Construct
 
 from catalog_constructs.errors import InvalidPropError
+from catalog_constructs.nag import acknowledge
 
 MAX_RETENTION_DAYS = 14
 
@@ -43,6 +44,12 @@ class FailureQueue(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(retention_days),
             removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.queue,
+            "Serverless-SQSRedrivePolicy",
+            "This queue is where failures end up: a dead-letter queue of its own would only move them "
+            "further; it keeps them 14 days and its not-empty alarm calls for a person.",
         )
         self.alarm = cloudwatch.Alarm(
             self,

@@ -15,7 +15,9 @@ from aws_cdk import (
     aws_ec2 as ec2,
     aws_iam as iam,
     aws_lambda as lambda_,
+    aws_lambda_destinations as destinations,
     aws_logs as logs,
+    aws_sqs as sqs,
 )
 from constructs import Construct
 
@@ -110,7 +112,7 @@ class ServiceFunction(Construct):
         :param rollback_alarms: thresholds of the alarms that roll a deployment back (default: any error or throttle).
         :param application: CodeDeploy application to group deployments under (default: one is created).
         :param invoked_asynchronously: whether anything invokes it asynchronously (default no: then there
-            is no event to dead-letter; when yes, configure ``configure_async_invoke`` with an on-failure destination).
+            is no event to dead-letter; when yes, call ``configure_async_invoke`` with an on-failure queue).
         """
         lambda_limits.check_runtime(python_version, architecture)
         lambda_limits.check_memory(memory_size)
@@ -224,6 +226,36 @@ class ServiceFunction(Construct):
         if self.security_group is None:
             raise InvalidPropError("vpc", None, f"a VPC for {self.node.path} before managing its network connections")
         return self.function.connections
+
+    def configure_async_invoke(
+        self,
+        *,
+        on_failure: sqs.IQueue,
+        retry_attempts: int = 2,
+        max_event_age: Duration = Duration.hours(6),
+        on_success: sqs.IQueue | None = None,
+    ) -> None:
+        """How Lambda handles asynchronous invocations of the alias; what fails every attempt goes to ``on_failure``.
+
+        :param on_failure: queue receiving each invocation that failed every attempt or expired, with its error.
+        :param retry_attempts: 0-2 retries after a failed attempt (default 2).
+        :param max_event_age: how long an event may wait to be processed, 60 s - 6 h (default 6 h).
+        :param on_success: queue receiving each successful invocation's result (default none).
+        """
+        lambda_limits.check_int_range("retry_attempts", retry_attempts, (0, 2), "retries")
+        lambda_limits.check_int_range("max_event_age", int(max_event_age.to_seconds()), (60, 21_600), "seconds")
+        self.alias.configure_async_invoke(
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+            on_failure=destinations.SqsDestination(on_failure),
+            on_success=destinations.SqsDestination(on_success) if on_success is not None else None,
+        )
+        acknowledge(
+            self.function,
+            "Serverless-LambdaDLQ",
+            "Asynchronous invocations that fail every attempt go to the alias' on-failure destination "
+            "(an SQS queue, with the error and the event), which AWS recommends over a function DLQ.",
+        )
 
     def add_rollback_alarm(self, alarm: cloudwatch.IAlarm) -> None:
         """Also stop and roll back a release of this function when ``alarm`` fires (e.g. the API's 5XX rate)."""

@@ -5,14 +5,12 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_sqs as sqs
 from constructs import Construct
 
-from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.failure_queue import FailureQueue
 from catalog_constructs.lambda_limits import TIMEOUT_SECONDS, check_int_range
 
 # AWS: set the source queue's visibility timeout to at least six times the function's timeout (plus
 # the batching window), so a batch being retried by Lambda is not handed out again meanwhile.
 VISIBILITY_PER_TIMEOUT = 6
-MAX_VISIBILITY_SECONDS = 12 * 60 * 60
 MAX_RECEIVE_COUNT = (1, 1000)
 
 
@@ -44,12 +42,8 @@ class WorkQueue(Construct):
         check_int_range("batching_window_seconds", batching_window_seconds, (0, 300), "seconds")
         check_int_range("max_receive_count", max_receive_count, MAX_RECEIVE_COUNT, "receipts")
         check_int_range("retention_days", retention_days, (1, 14), "days")
+        # At most 6 x 900 s + 300 s, well inside SQS's 12-hour visibility limit.
         visibility = VISIBILITY_PER_TIMEOUT * consumer_timeout_seconds + batching_window_seconds
-        if visibility > MAX_VISIBILITY_SECONDS:
-            raise InvalidPropError(
-                "consumer_timeout_seconds", consumer_timeout_seconds,
-                f"a timeout whose {VISIBILITY_PER_TIMEOUT}x (plus the batching window) fits SQS's 12-hour visibility limit",
-            )
         super().__init__(scope, construct_id)
         self.max_receive_count = max_receive_count
         self.dead_letter = FailureQueue(

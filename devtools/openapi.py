@@ -11,14 +11,10 @@ import json
 import os
 from typing import Any
 
-# The error statuses each operation can answer with (see product_api.handler's docstring).
-ERRORS_BY_OPERATION: dict[tuple[str, str], tuple[int, ...]] = {
-    ("get", "/product"): (400, 422, 500),
-    ("post", "/product"): (400, 401, 409, 413, 415, 422, 500),
-    ("get", "/product/{id}"): (404, 500),
-    ("put", "/product/{id}"): (400, 401, 404, 412, 413, 415, 422, 428, 500),
-    ("delete", "/product/{id}"): (400, 401, 404, 412, 500),
-}
+from product_api.routes import ROUTES
+
+# The error statuses each operation can answer with, from the route declarations.
+ERRORS_BY_OPERATION: dict[tuple[str, str], tuple[int, ...]] = {(r.method.lower(), r.path): r.errors for r in ROUTES}
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON, header or page token", 401: "Missing or invalid Cognito token (API Gateway)",
     404: "Unknown product", 409: "Same Idempotency-Key still in progress", 412: "If-Match is stale",

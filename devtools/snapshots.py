@@ -1,7 +1,6 @@
 """Template snapshots for review: one normalized, sorted JSON file per stack per stage.
 
-    python -m devtools.snapshots update            # make snapshot-update (refuses unacknowledged data loss)
-    python -m devtools.snapshots review [--base REF] [--output FILE]   # make review
+The command line (make snapshot-update, make review) is devtools/snapshot_cli.py.
 
 Normalization removes only what changes without any infrastructure change: asset hashes (S3 keys,
 asset metadata), the content hash CDK appends to ``CurrentVersion…`` and API ``Deployment…``
@@ -10,11 +9,9 @@ logical ids, the bootstrap version parameter and rule, and ``AWS::CDK::Metadata`
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -115,36 +112,3 @@ def write_snapshots(snapshots: dict[str, dict[str, Any]], directory: Path = SNAP
         stale.unlink()
         written.append(stale)
     return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    from devtools.template_review import guard_failures, review_markdown
-
-    parser = argparse.ArgumentParser(description="Template snapshots: update, or review the change")
-    parser.add_argument("command", choices=["update", "review"])
-    parser.add_argument("--base", help="git revision to compare with (default: the snapshot files as they are)")
-    parser.add_argument("--output", type=Path, help="write the review here as well as to stdout")
-    args = parser.parse_args(argv)
-
-    base = load_snapshots_at(args.base) if args.base else load_snapshots()
-    current = current_snapshots()
-    failures = guard_failures(base, current)
-    if args.command == "review":
-        report = review_markdown(base, current, base_label=args.base or "committed snapshots")
-        print(report)
-        if args.output:
-            args.output.write_text(report)
-        return 1 if failures else 0
-    if failures:
-        print("Refusing to update snapshots: this change would destroy or replace stateful resources.", file=sys.stderr)
-        for failure in failures:
-            print(f"  - {failure}", file=sys.stderr)
-        print(f"If it is intended, list each logical id with a reason in {ACKNOWLEDGEMENTS.relative_to(ROOT)}.", file=sys.stderr)
-        return 1
-    written = write_snapshots(current)
-    print("\n".join(f"updated {p.relative_to(ROOT)}" for p in written) or "snapshots already up to date")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,15 +38,18 @@ def read_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
     return templates
 
 
-def synthesize(outdir: Path, context: dict[str, Any] | None = None) -> Assembly:
-    """Build and synthesize the app into ``outdir``; cdk-nag findings are returned, not raised."""
+def synthesize(outdir: Path, context: dict[str, Any] | None = None, build: Callable[[Any], Any] | None = None) -> Assembly:
+    """Build and synthesize the app into ``outdir``; cdk-nag findings are returned, not raised.
+
+    :param build: adds the stages to the App (default: app.build_app, the stages in cdk.json).
+    """
     from aws_cdk import App
 
     from app import build_app
 
     app = App(outdir=str(outdir), context=cdk_context() if context is None else context,
               builtin_cloud_formation_validation=False)
-    build_app(app)
+    (build or build_app)(app)
     error = None
     try:
         app.synth()

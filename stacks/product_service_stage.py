@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
@@ -20,11 +21,17 @@ class ProductServiceStage(Stage):
     """Network, stateful and service stacks for one stage, deployed in that order."""
 
     def __init__(
-        self, scope: Construct, *, config: StageConfig, functions: Sequence[FunctionDeclaration] = FUNCTIONS
+        self,
+        scope: Construct,
+        *,
+        config: StageConfig,
+        functions: Sequence[FunctionDeclaration] = FUNCTIONS,
+        runtime_dir: Path | None = None,
     ) -> None:
         """
         :param config: the stage's validated settings.
         :param functions: the function declarations to generate (default: the service's, stacks/functions.py).
+        :param runtime_dir: where the declared packages live (default ``runtime/``).
         """
         check_declarations(functions)
         check_stage_settings(functions, config)
@@ -39,7 +46,7 @@ class ProductServiceStage(Stage):
             )
             self.service = ServiceStack(
                 self, "Service", config=config, network=self.network.network, stateful=self.stateful,
-                functions=functions,
+                functions=functions, runtime_dir=runtime_dir,
             )
         Tags.of(self).add("service", "product-catalog")
         Tags.of(self).add("stage", config.name)

@@ -14,7 +14,6 @@ from aws_cdk import (
     aws_events as events,
     aws_events_targets as events_targets,
     aws_lambda as lambda_,
-    aws_lambda_destinations as destinations,
     aws_lambda_event_sources as event_sources,
     aws_scheduler as scheduler,
     aws_scheduler_targets as scheduler_targets,
@@ -47,7 +46,6 @@ from stacks.stateful_stack import StatefulStack
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_DIR = PROJECT_ROOT / "runtime"
-REQUIREMENTS_DIR = RUNTIME_DIR / "requirements"
 BUNDLE_CACHE = PROJECT_ROOT / ".cache" / "lambda"
 HOOK_PACKAGE = "traffic_hook"
 HOOK_HANDLER = "traffic_hook.handler.lambda_handler"
@@ -67,9 +65,15 @@ class ServiceStack(Stack):
         network: ServiceNetwork,
         stateful: StatefulStack,
         functions: Sequence[FunctionDeclaration] = FUNCTIONS,
+        runtime_dir: Path | None = None,
         **kwargs,
     ) -> None:
+        """
+        :param functions: the declarations to generate (default: the service's, stacks/functions.py).
+        :param runtime_dir: where the declared packages live, with their pins in ``requirements/`` (default ``runtime/``).
+        """
         super().__init__(scope, construct_id, **kwargs)
+        self._runtime_dir = runtime_dir or RUNTIME_DIR
         self._network = network
         self._stateful = stateful
         self._tables = stateful.tables
@@ -132,12 +136,12 @@ class ServiceStack(Stack):
 
     def _code(self, declaration: FunctionDeclaration, settings: FunctionSettings) -> lambda_.Code:
         return bundled_code(
-            package_dir=RUNTIME_DIR / declaration.package,
-            requirements=REQUIREMENTS_DIR / declaration.requirements if declaration.requirements else None,
+            package_dir=self._runtime_dir / declaration.package,
+            requirements=self._runtime_dir / "requirements" / declaration.requirements if declaration.requirements else None,
             python_version=settings.python_version,
             architecture=settings.architecture,
             cache_dir=BUNDLE_CACHE,
-            extra_packages=[RUNTIME_DIR / package for package in declaration.extra_packages],
+            extra_packages=[self._runtime_dir / package for package in declaration.extra_packages],
         )
 
     def _environment(self, declaration: FunctionDeclaration, settings: FunctionSettings) -> dict[str, str]:
@@ -200,6 +204,12 @@ class ServiceStack(Stack):
                     max_concurrency=trigger.max_concurrency,
                     report_batch_item_failures=trigger.report_batch_item_failures,
                 )
+            )
+            acknowledge(
+                fn.alias,
+                "Serverless-LambdaEventSourceMappingDestination",
+                "SQS mappings take no on-failure destination: the queue's redrive policy moves a message "
+                f"received {trigger.max_receive_count} times to its dead-letter queue, which is alarmed.",
             )
         for trigger in declaration.triggers_of(StreamTrigger):
             self._stream_trigger(cid, fn, trigger)
@@ -303,18 +313,19 @@ class ServiceStack(Stack):
         )
         _acknowledge_destination(failures, "the on-failure destination of the function's asynchronous invocations")
         on_success = settings.on_success_queue
-        fn.alias.configure_async_invoke(
+        fn.configure_async_invoke(
+            on_failure=failures.queue,
             retry_attempts=settings.retry_attempts,
             max_event_age=Duration.seconds(settings.max_event_age_seconds),
-            on_failure=destinations.SqsDestination(failures.queue),
-            on_success=destinations.SqsDestination(self.queues[on_success].queue) if on_success else None,
+            on_success=self.queues[on_success].queue if on_success else None,
         )
 
     def _traffic_hook(self, cid: str, fn: ServiceFunction, phase: str, check: TrafficCheck, settings: FunctionSettings) -> None:
         key = (settings.python_version, settings.architecture)
         if key not in self._hook_code:
             self._hook_code[key] = bundled_code(
-                package_dir=RUNTIME_DIR / HOOK_PACKAGE, requirements=None, python_version=key[0],
+                # The hook's package ships with the service's runtime (runtime/traffic_hook).
+                package_dir=self._runtime_dir / HOOK_PACKAGE, requirements=None, python_version=key[0],
                 architecture=key[1], cache_dir=BUNDLE_CACHE,
             )
         TrafficHook(

@@ -23,6 +23,8 @@ CFN_LINT_CANARY = {"Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "Prop
 @dataclass(frozen=True)
 class SynthesizedApp(Assembly):
     cfn_lint: subprocess.Popen | None = None
+    # The stage generated with every declaration option (tests/generated_stage.py), linted in the same run.
+    generated: Assembly | None = None
 
     def template(self, stage: str, stack: str) -> dict[str, Any]:
         return self.templates[f"{stage}/{stack}"]
@@ -69,24 +71,33 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         DEPLOYS.thread.start()
 
 
-def start_cfn_lint(outdir: Path) -> subprocess.Popen:
+def assembly_templates(*outdirs: Path) -> list[Path]:
+    """Every stack template file of the given cloud assemblies."""
+    return sorted(path for outdir in outdirs for path in outdir.glob("assembly-*/*.template.json"))
+
+
+def start_cfn_lint(outdir: Path, *more: Path) -> subprocess.Popen:
     """cfn-lint over every template (and the canary), as people run it, in the background."""
     canary = outdir / "cfn-lint-canary.json"
     canary.write_text(json.dumps(CFN_LINT_CANARY))
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(ROOT / ".cfnlintrc.yaml"),
-         "--format", "parseable", *map(str, sorted(outdir.glob("assembly-*/*.template.json"))), str(canary)],
+         "--format", "parseable", *map(str, assembly_templates(outdir, *more)), str(canary)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynthesizedApp]:
+    from tests.generated_stage import build_generated_app
+
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = synthesize(outdir)
+    workdir = tmp_path_factory.mktemp("generated")
+    generated = synthesize(workdir / "cdk.out", build=lambda cdk_app: build_generated_app(cdk_app, workdir))
     # cfn-lint takes ~10 s: it runs on the other core while the rest of the suite goes on.
-    linting = start_cfn_lint(outdir)
-    yield SynthesizedApp(app.outdir, app.templates, app.validation_report, app.synth_error, linting)
+    linting = start_cfn_lint(outdir, generated.outdir)
+    yield SynthesizedApp(app.outdir, app.templates, app.validation_report, app.synth_error, linting, generated)
     linting.kill()
 
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from devtools import replacement_properties, snapshots
+from devtools import replacement_properties, snapshot_cli, snapshots
 from devtools.template_review import guard_failures, review_markdown
 from tests.conftest import ROOT, cdk_context, synthesize
 
@@ -66,7 +66,6 @@ def dev_with_new_code_and_memory(tmp_path_factory, monkeypatch_module):
     handler = runtime / "product_api" / "handler.py"
     handler.write_text(handler.read_text() + "\n# a code-only change\n")
     monkeypatch_module.setattr("stacks.service_stack.RUNTIME_DIR", runtime)
-    monkeypatch_module.setattr("stacks.service_stack.REQUIREMENTS_DIR", runtime / "requirements")
     context = cdk_context()
     context["stage"] = "dev"
     context["stages"]["dev"]["function_defaults"]["memory_size"] = 1024
@@ -179,7 +178,7 @@ def test_snapshot_update_refuses_an_unacknowledged_table_replacement(committed, 
     current["prod/Stateful"]["Resources"][table_id(committed["prod/Stateful"])]["Properties"]["TableName"] = "catalog"
     monkeypatch.setattr(snapshots, "current_snapshots", lambda: current)
     monkeypatch.setattr(snapshots, "write_snapshots", lambda *_: pytest.fail("snapshots must not be written"))
-    assert snapshots.main(["update"]) == 1
+    assert snapshot_cli.main(["update"]) == 1
     assert "would be replaced: changing TableName" in capsys.readouterr().err
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SynthesizedApp
+from tests.conftest import SynthesizedApp, assembly_templates
 
 STATEFUL_TYPES = {"AWS::DynamoDB::Table", "AWS::EFS::FileSystem", "AWS::Cognito::UserPool", "AWS::KMS::Key"}
 
 
 def template_files(synthesized: SynthesizedApp) -> list[Path]:
-    files = sorted(synthesized.outdir.glob("assembly-*/*.template.json"))
-    assert len(files) == 6
+    files = assembly_templates(synthesized.outdir, synthesized.generated.outdir)
+    assert len(files) == 9  # dev, prod and the generated stage, three stacks each
     return files
 
 
@@ -32,7 +32,7 @@ def cfn_lint_findings(synthesized) -> dict[str, list[str]]:
 
 def test_cfn_lint_reports_no_error_or_warning_on_any_template(synthesized, cfn_lint_findings):
     ours = {name: lines for name, lines in cfn_lint_findings.items() if name.endswith(".template.json")}
-    assert len(template_files(synthesized)) == 6
+    assert len(template_files(synthesized)) == 9
     assert ours == {}
 
 
@@ -40,9 +40,11 @@ def test_cfn_lint_does_fail_on_a_broken_template(cfn_lint_findings):
     assert any(":E3" in finding for finding in cfn_lint_findings["cfn-lint-canary.json"])
 
 
-def test_cdk_nag_aws_solutions_and_serverless_report_nothing_unsuppressed(synthesized):
-    assert synthesized.synth_error is None, synthesized.synth_error
-    report = synthesized.validation_report
+@pytest.mark.parametrize("app", ["stages", "generated"])
+def test_cdk_nag_aws_solutions_and_serverless_report_nothing_unsuppressed(synthesized, app):
+    assembly = synthesized if app == "stages" else synthesized.generated
+    assert assembly.synth_error is None, assembly.synth_error
+    report = assembly.validation_report
     violations = [
         (plugin["pluginName"], violation["ruleName"], construct["constructPath"])
         for plugin in (report or {}).get("pluginReports", [])
@@ -165,9 +167,12 @@ def test_stateful_resources_live_only_in_the_stateful_stacks(templates):
         assert not {r["Type"] for r in template["Resources"].values()} & STATEFUL_TYPES, name
 
 
-@pytest.fixture(scope="module")
-def unsuppressed_findings(tmp_path_factory):
-    """cdk-nag's findings with every acknowledgement recorded instead of applied."""
+@pytest.fixture(scope="module", params=["stages", "generated"])
+def unsuppressed_findings(request, tmp_path_factory):
+    """cdk-nag's findings with every acknowledgement recorded instead of applied (cdk.json's stages, and
+    the generated stage whose functions use every declaration option)."""
+    from tests.generated_stage import build_generated_app
+
     from catalog_constructs import nag
     from tests.conftest import synthesize
 
@@ -183,7 +188,9 @@ def unsuppressed_findings(tmp_path_factory):
         for module in list(sys.modules.values()):
             if module is not nag and getattr(module, "acknowledge", None) is original:
                 patch.setattr(module, "acknowledge", nag.acknowledge)
-        assembly = synthesize(tmp_path_factory.mktemp("unsuppressed"))
+        outdir = tmp_path_factory.mktemp("unsuppressed")
+        build = (lambda app: build_generated_app(app, outdir)) if request.param == "generated" else None
+        assembly = synthesize(outdir / "cdk.out", build=build)
     findings = {
         (construct["constructPath"], violation["ruleName"])
         for plugin in assembly.validation_report["pluginReports"]

@@ -1,0 +1,106 @@
+"""A stage generated with functions that use every declaration option the service's own functions do not.
+
+The session fixture synthesizes it next to the real stages, so cfn-lint and cdk-nag check what the
+generator makes for queues, streams, schedules, asynchronous invocation, mounts and post-traffic hooks.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from stacks.function_declaration import (
+    AsyncInvocation,
+    FileSystemMount,
+    FunctionDeclaration,
+    QueueTrigger,
+    ScheduleTrigger,
+    StreamTrigger,
+    TrafficCheck,
+)
+
+FIXTURE_RUNTIME = Path(__file__).resolve().parent / "fixtures" / "runtime"
+STAGE = "gen"
+
+# Exactly the README's example ("Adding a function").
+PRODUCT_AUDIT = FunctionDeclaration(
+    name="product-audit",
+    description="Logs every product change",
+    package="product_audit",
+    handler="product_audit.handler.lambda_handler",
+    triggers=(StreamTrigger(table="product", batch_size=50, filters=({"eventName": ["INSERT", "MODIFY", "REMOVE"]},)),),
+    tables={"product": "read"},
+    file_system=FileSystemMount(access="read"),
+)
+
+IMPORT_WORKER = FunctionDeclaration(
+    name="import-worker",
+    description="Consumes the imports queue",
+    package="product_audit",
+    handler="product_audit.handler.lambda_handler",
+    triggers=(QueueTrigger(queue="imports", batch_size=50, max_batching_window_seconds=5, max_concurrency=4, max_receive_count=3),),
+    tables={"product": "read_write"},
+    file_system=FileSystemMount(access="read_write", mount_path="/mnt/exports"),
+    post_traffic_check=TrafficCheck(event={"Records": []}, expect={"batchItemFailures": []}),
+)
+
+NIGHTLY = FunctionDeclaration(
+    name="nightly",
+    description="Runs every night, outside the VPC",
+    package="product_audit",
+    handler="product_audit.handler.lambda_handler",
+    triggers=(ScheduleTrigger(expression="cron(0 2 * * ? *)", time_zone="Europe/Paris", payload={"job": "nightly"}),),
+    queues={"imports": "send"},
+    topics={"product-events": "publish"},
+    async_invocation=AsyncInvocation(retry_attempts=1, max_event_age_seconds=600, on_success_queue="imports"),
+    in_vpc=False,
+    settings={"timeout_seconds": 60, "memory_size": 256},
+)
+
+HOURLY = FunctionDeclaration(
+    name="hourly",
+    description="Scheduled by an EventBridge rule",
+    package="product_audit",
+    handler="product_audit.handler.lambda_handler",
+    triggers=(ScheduleTrigger(expression="rate(1 hour)", service="rule"),),
+)
+
+GENERATED = (PRODUCT_AUDIT, IMPORT_WORKER, NIGHTLY, HOURLY)
+
+
+def generated_stage_settings(dev: dict[str, Any]) -> dict[str, Any]:
+    """The dev stage's settings plus options cdk.json never sets."""
+    settings = {**dev}
+    settings["api"] = {**dev["api"], "authorize_reads": True}
+    settings["table"] = {**dev["table"], "table_name": "product-gen"}
+    settings["functions"] = {"hourly": {"schedule": "off"}, "nightly": {"deployment_config": "Linear10PercentEvery1Minute"}}
+    return settings
+
+
+def runtime_with_fixtures(directory: Path) -> Path:
+    """The project's runtime/ plus the fixture packages, as one runtime directory."""
+    from stacks.service_stack import RUNTIME_DIR
+
+    runtime = directory / "runtime"
+    shutil.copytree(RUNTIME_DIR, runtime, ignore=shutil.ignore_patterns("__pycache__"))
+    for package in FIXTURE_RUNTIME.iterdir():
+        shutil.copytree(package, runtime / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+    return runtime
+
+
+def build_generated_app(app: Any, workdir: Path) -> Any:
+    """Add the generated stage (the service's functions plus GENERATED) and the cdk-nag rule packs to ``app``."""
+    from aws_cdk import Validations
+    from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+
+    from devtools.synth import cdk_context
+    from stacks.config import parse_stage
+    from stacks.functions import FUNCTIONS
+    from stacks.product_service_stage import ProductServiceStage
+
+    functions = FUNCTIONS + GENERATED
+    config = parse_stage(STAGE, generated_stage_settings(cdk_context()["stages"]["dev"]), tuple(d.name for d in functions))
+    ProductServiceStage(app, config=config, functions=functions, runtime_dir=runtime_with_fixtures(workdir))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    return app
