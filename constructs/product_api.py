@@ -33,6 +33,8 @@ class ApiRoute:
     method: str
     path: str
     handler: lambda_.Alias | lambda_.Version
+
+
 # Error bodies API Gateway itself returns (auth, throttling, ...) in the handler's error shape.
 _GATEWAY_ERROR_BODY = '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}'
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import App, Stack, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_lambda as lambda_
+from aws_cdk import App, Stack, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from catalog_constructs.errors import InvalidPropError

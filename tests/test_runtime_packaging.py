@@ -1,4 +1,4 @@
-"""The function's code asset: what ships, for which platform, how big."""
+"""The functions' code assets: what ships, for which platform, how big; each function only its own."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ import pytest
 from tests.conftest import ROOT
 
 REQUIREMENTS = ROOT / "runtime" / "requirements" / "product_api.txt"
+REQUIREMENTS_FILES = sorted((ROOT / "runtime" / "requirements").glob("*.txt"))
 ZIPPED_LIMIT = 50 * 1024 * 1024
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 
 
-def pins() -> dict[str, str]:
+def pins(requirements: Path = REQUIREMENTS) -> dict[str, str]:
     found = {}
-    for line in REQUIREMENTS.read_text().splitlines():
+    for line in requirements.read_text().splitlines():
         line = line.split("#")[0].strip()
         if line:
             name, _, pinned = line.partition("==")
@@ -34,12 +35,28 @@ def code_asset(synthesized) -> Path:
     return assets[0]
 
 
-def test_every_requirement_is_pinned_exactly():
-    assert pins() and all(re.fullmatch(r"\d+(\.\d+)*", pinned) for pinned in pins().values())
+@pytest.mark.parametrize("requirements", REQUIREMENTS_FILES, ids=lambda p: p.name)
+def test_every_requirement_is_pinned_exactly(requirements):
+    assert pins(requirements) and all(re.fullmatch(r"\d+(\.\d+)*", pinned) for pinned in pins(requirements).values())
 
 
-def test_the_venv_runs_the_versions_that_ship(synthesized):
-    assert {name: version(name) for name in pins()} == pins()
+@pytest.mark.parametrize("requirements", REQUIREMENTS_FILES, ids=lambda p: p.name)
+def test_the_venv_runs_the_versions_that_ship(requirements):
+    assert {name: version(name) for name in pins(requirements)} == pins(requirements)
+
+
+def test_every_declared_function_has_its_package_and_pins():
+    from stacks.functions import FUNCTIONS
+
+    for declaration in FUNCTIONS:
+        assert (ROOT / "runtime" / declaration.package / "__init__.py").is_file(), declaration.name
+        if declaration.requirements:
+            assert (ROOT / "runtime" / "requirements" / declaration.requirements).is_file(), declaration.name
+
+
+def test_the_traffic_hook_ships_only_its_own_package(synthesized):
+    (asset,) = [p for p in synthesized.outdir.glob("asset.*") if (p / "traffic_hook" / "handler.py").is_file()]
+    assert sorted(p.name for p in asset.iterdir()) == ["traffic_hook"]
 
 
 def test_asset_holds_the_handler_package_and_its_dependencies(code_asset):
