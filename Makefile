@@ -18,7 +18,7 @@ NPM = $(NODE_HOME)/bin/node $(NODE_HOME)/lib/node_modules/npm/bin/npm-cli.js
 CDK = PATH="$(NODE_PATH_PREFIX):$$PATH" node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup synth test snapshot-update review bench deploy-local serve clean
+.PHONY: setup synth test snapshot-update review bench deploy-local serve invoke-local clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -63,6 +63,10 @@ deploy-local: setup
 
 serve: synth
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.serve $(SERVE_ARGS)
+
+# Invoke a declared function against the running `make serve` (e.g. FUNCTION=catalog-export).
+invoke-local: setup
+	$(PY) -m devtools.local_invoke $(FUNCTION)
 
 clean:
 	rm -rf cdk.out .cache/assets .pytest_cache

@@ -22,3 +22,46 @@ def rest_event(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
     """A REST proxy event for ``method path`` (path without the stage), with a fresh request id."""
     kwargs.setdefault("resources", RESOURCES)
     return _rest_event(method, path, request_id=str(uuid.uuid4()), **kwargs)
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str = "eu-west-1") -> dict[str, Any]:
+    """The event an SQS event source mapping sends Lambda, from ``receive_message`` results."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": message.get("MessageAttributes", {}),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for message in messages
+        ]
+    }
+
+
+def dynamodb_stream_event(records: list[dict[str, Any]], stream_arn: str, region: str = "eu-west-1") -> dict[str, Any]:
+    """The event a DynamoDB stream event source mapping sends Lambda, from ``get_records`` results."""
+    return {
+        "Records": [
+            {
+                "eventID": record["eventID"],
+                "eventName": record["eventName"],
+                "eventVersion": record.get("eventVersion", "1.1"),
+                "eventSource": "aws:dynamodb",
+                "awsRegion": region,
+                "dynamodb": {**record["dynamodb"], "ApproximateCreationDateTime": _epoch(record["dynamodb"].get("ApproximateCreationDateTime"))},
+                "eventSourceARN": stream_arn,
+            }
+            for record in records
+        ]
+    }
+
+
+def _epoch(value: Any) -> Any:
+    # boto3 returns a datetime; Lambda sends epoch seconds.
+    return value.timestamp() if hasattr(value, "timestamp") else value

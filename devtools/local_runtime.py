@@ -22,9 +22,11 @@ def create_product_tables(client: Any, *table_names: str) -> None:
 
 def reset_runtime_caches() -> None:
     """Forget the handler's cached settings and clients (after its environment changed)."""
-    from product_api import handler, repository, settings
+    from catalog import imports, repository, settings
+    from product_api import handler, import_queue
 
-    for cached in (settings.settings, repository.dynamodb_client, repository.repository, handler._create_once):
+    for cached in (settings.settings, repository.dynamodb_client, repository.repository, handler._create_once,
+                   imports.import_store, import_queue.sqs_client):
         cached.cache_clear()
 
 

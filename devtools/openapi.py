@@ -26,7 +26,7 @@ ERROR_DESCRIPTIONS = {
 def openapi_document() -> str:
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ProductCatalog")
     from product_api.handler import app
-    from product_api.models import ErrorBody
+    from catalog.models import ErrorBody
 
     document: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(

@@ -1,12 +1,19 @@
-"""Serve the product API on 127.0.0.1, backed by an in-memory DynamoDB (moto), no AWS account needed.
+"""Run the whole service on 127.0.0.1 against the AWS emulator (moto, server mode), no AWS account needed.
 
-    make serve                       # http://127.0.0.1:8080/prod/product
-    python -m devtools.serve --port 9000 --template cdk.out/assembly-dev/devService....template.json
+    make serve                       # API on http://127.0.0.1:8080/prod/product, emulator endpoint printed
+    python -m devtools.serve --port 9000 --emulator-port 4566 --template cdk.out/assembly-dev/devService....template.json
 
 Requests become API Gateway REST proxy events for the routes of the synthesized API (read from its
-template), and go to the real Lambda handler. Like API Gateway, a path or method the API does not
-define is answered 403 ``MISSING_AUTHENTICATION_TOKEN``. There is no Cognito here: every request is
-treated as authorized, with the caller ``local-user``.
+template) and go to the real handler of the function each route integrates with (its ``Handler``, as
+synthesized). Like API Gateway, a path or method the API does not define is answered 403
+``MISSING_AUTHENTICATION_TOKEN``. There is no Cognito here: every request is treated as authorized,
+with the caller ``local-user``.
+
+Beside the API it runs what the deployed service runs (devtools/local_system.py): the tables, the
+import queue and its dead-letter queue, the product-events topic with the example subscriber queue,
+the file system (a local directory), and the event source mappings (devtools/event_sources.py) that
+feed the import worker and the change-event publisher. `make invoke-local FUNCTION=catalog-export`
+runs the export on demand against the running emulator.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -22,29 +30,41 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from devtools.events import match_resource, rest_event
-from devtools.local_runtime import LocalLambdaContext, create_product_tables
+from devtools.local_runtime import LocalLambdaContext, reset_runtime_caches
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT_TABLE = "product-local"
-IDEMPOTENCY_TABLE = "idempotency-local"
+REGION = "eu-west-1"
+LOCAL_FILES = ROOT / ".cache" / "local" / "files"
+# Where a running `make serve` says how to reach it (read by `make invoke-local`).
+STATE_FILE = ROOT / ".cache" / "local" / "serve.json"
 
 
-def api_routes(template: dict[str, Any]) -> tuple[str, dict[str, set[str]]]:
-    """The stage name and {resource path: methods} of the REST API in a synthesized template."""
-    resources = {lid: r["Properties"] for lid, r in template["Resources"].items() if r["Type"] == "AWS::ApiGateway::Resource"}
+def api_routes(template: dict[str, Any]) -> tuple[str, dict[str, dict[str, str]]]:
+    """The stage name and {resource path: {method: handler}} of the REST API in a synthesized template.
+
+    The handler is the ``Handler`` of the function whose alias the method integrates with.
+    """
+    resources = template["Resources"]
+    api_resources = {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"}
 
     def path_of(ref: Any) -> str:
-        if isinstance(ref, dict) and ref.get("Ref") in resources:
-            props = resources[ref["Ref"]]
+        if isinstance(ref, dict) and ref.get("Ref") in api_resources:
+            props = api_resources[ref["Ref"]]
             return f"{path_of(props['ParentId'])}/{props['PathPart']}"
         return ""
 
-    routes: dict[str, set[str]] = {}
-    for resource in template["Resources"].values():
+    def handler_of_method(props: dict[str, Any]) -> str:
+        parts = props["Integration"]["Uri"]["Fn::Join"][1]
+        (alias_id,) = [p["Ref"] for p in parts if isinstance(p, dict) and p.get("Ref") in resources]
+        function_id = resources[alias_id]["Properties"]["FunctionName"]["Ref"]
+        return resources[function_id]["Properties"]["Handler"]
+
+    routes: dict[str, dict[str, str]] = {}
+    for resource in resources.values():
         if resource["Type"] == "AWS::ApiGateway::Method" and resource["Properties"]["HttpMethod"] != "OPTIONS":
             props = resource["Properties"]
-            routes.setdefault(path_of(props["ResourceId"]) or "/", set()).add(props["HttpMethod"])
-    (stage,) = [r["Properties"]["StageName"] for r in template["Resources"].values() if r["Type"] == "AWS::ApiGateway::Stage"]
+            routes.setdefault(path_of(props["ResourceId"]) or "/", {})[props["HttpMethod"]] = handler_of_method(props)
+    (stage,) = [r["Properties"]["StageName"] for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
     return stage, routes
 
 
@@ -55,32 +75,53 @@ def default_template() -> Path:
     return found[0]
 
 
-def start_local_dynamodb() -> Any:
-    """Start moto's in-memory AWS and create the two tables the handler uses."""
-    from moto import mock_aws
+def local_credentials(endpoint: str | None = None) -> dict[str, str]:
+    """The process environment for talking to the emulator (and for Powertools, quietly)."""
+    environment = {
+        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        "POWERTOOLS_SERVICE_NAME": "product-catalog-local", "POWERTOOLS_METRICS_NAMESPACE": "ProductCatalogLocal",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    if endpoint:
+        environment["AWS_ENDPOINT_URL"] = endpoint
+    return environment
 
-    os.environ.update(
-        {
-            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
-            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-            "PRODUCT_TABLE_NAME": PRODUCT_TABLE, "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
-            "PRODUCT_TABLE_KEY": "id",
-            "POWERTOOLS_SERVICE_NAME": "product-catalog-local", "POWERTOOLS_METRICS_NAMESPACE": "ProductCatalogLocal",
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
-    mock = mock_aws()
-    mock.start()
+
+def start_emulator(port: int = 0) -> tuple[Any, str]:
+    """moto in server mode on 127.0.0.1; returns (server, endpoint URL)."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per emulator request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    _, bound = server.get_host_and_port()
+    return server, f"http://127.0.0.1:{bound}"
+
+
+def start_system(endpoint: str, files_dir: Path = LOCAL_FILES) -> Any:
+    """Create the service's resources on the emulator at ``endpoint`` and point this process at them."""
     import boto3
 
-    create_product_tables(boto3.client("dynamodb"), PRODUCT_TABLE, IDEMPOTENCY_TABLE)
-    return mock
+    from devtools.local_system import LocalSystem
+    from stacks.functions import FUNCTIONS, SUBSCRIPTIONS
+
+    os.environ.update(local_credentials(endpoint))
+    shutil.rmtree(files_dir, ignore_errors=True)
+    system = LocalSystem(lambda service: boto3.client(service, endpoint_url=endpoint, region_name=REGION),
+                         FUNCTIONS, SUBSCRIPTIONS, files_dir).create()
+    system.apply_environment()
+    reset_runtime_caches()
+    return system
 
 
+def make_handler(stage: str, routes: dict[str, dict[str, str]]) -> type[BaseHTTPRequestHandler]:
+    from devtools.local_system import handler_of
 
-def make_handler(stage: str, routes: dict[str, set[str]]) -> type[BaseHTTPRequestHandler]:
-    from product_api.handler import lambda_handler
+    handlers = {dotted: handler_of(dotted) for methods in routes.values() for dotted in methods.values()}
 
     class ApiGatewayHandler(BaseHTTPRequestHandler):
         server_version = "product-api-local"
@@ -106,10 +147,10 @@ def make_handler(stage: str, routes: dict[str, set[str]]) -> type[BaseHTTPReques
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else None
             event = rest_event(
-                self.command, path, body=body, headers=dict(self.headers.items()),
+                self.command, path, body=body, headers=dict(self.headers.items()), resources=tuple(routes),
                 query=dict(parse_qsl(url.query)) or None, claims={"sub": "local-user"}, stage=stage,
             )
-            result = lambda_handler(event, LocalLambdaContext())
+            result = handlers[routes[matched[0]][self.command]](event, LocalLambdaContext())
             headers = dict(result.get("headers") or {})
             for key, values in (result.get("multiValueHeaders") or {}).items():
                 headers.setdefault(key, values[-1])
@@ -132,28 +173,43 @@ def serve(template: dict[str, Any], port: int = 8080) -> HTTPServer:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--emulator-port", type=int, default=0, help="port of the AWS emulator (default: any free one)")
     parser.add_argument("--template", type=Path, default=None, help="synthesized service template (default: dev)")
     args = parser.parse_args(argv)
     template = json.loads((args.template or default_template()).read_text())
     stage, routes = api_routes(template)
     # Started from a background job, a process inherits SIGINT as ignored; Ctrl-C must always stop us.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    mock, server = None, None
+    emulator, server, pollers = None, None, None
     try:  # Ctrl-C at any point after this stops cleanly
-        mock = start_local_dynamodb()
+        from devtools.event_sources import Pollers
+
+        emulator, endpoint = start_emulator(args.emulator_port)
+        system = start_system(endpoint)
+        pollers = Pollers(system.event_source_mappings()).start()
+        STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        STATE_FILE.write_text(json.dumps({"endpoint": endpoint, "environment": system.environment}, indent=2))
         server = serve(template, args.port)
         for path, methods in sorted(routes.items()):
             print(f"  {', '.join(sorted(methods)):<18} /{stage}{path}")
-        print(f"Product API on http://127.0.0.1:{server.server_port}/{stage}/product (in-memory DynamoDB); Ctrl-C stops",
-              flush=True)
+        print(f"AWS emulator: {endpoint}  (aws --endpoint-url {endpoint} --region {REGION} ...; any credentials)")
+        for name, url in sorted(system.queue_urls.items()):
+            print(f"  queue {name:<32} {url}")
+        for name, arn in sorted(system.topic_arns.items()):
+            print(f"  topic {name:<32} {arn}")
+        print(f"  files {system.files_dir}   (make invoke-local FUNCTION=catalog-export writes an export here)")
+        print(f"Product API on http://127.0.0.1:{server.server_port}/{stage}/product; Ctrl-C stops", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         print("\nstopping")
     finally:
         if server:
             server.server_close()
-        if mock:
-            mock.stop()
+        if pollers:
+            pollers.stop()
+        if emulator:
+            emulator.stop()
+        STATE_FILE.unlink(missing_ok=True)
     return 0
 
 

@@ -12,10 +12,17 @@ from typing import Any
 
 from catalog_constructs.errors import InvalidPropError
 from stacks.config import StageConfig
-from stacks.function_declaration import AsyncInvocation, FunctionDeclaration, QueueTrigger, ScheduleTrigger, StreamTrigger
+from stacks.function_declaration import (
+    AsyncInvocation,
+    FunctionDeclaration,
+    QueueTrigger,
+    ScheduleTrigger,
+    StreamTrigger,
+    TopicSubscription,
+)
 
 # The stateful stack's tables by the name declarations use, and whether each can have a stream.
-TABLES: dict[str, bool] = {"product": True, "idempotency": False}
+TABLES: dict[str, bool] = {"product": True, "idempotency": False, "imports": False}
 
 
 class DeclarationError(InvalidPropError):
@@ -70,6 +77,19 @@ def check_declarations(functions: Sequence[FunctionDeclaration], tables: Mapping
                 known = ", ".join(sorted(consumers)) or "none declared yet"
                 raise _error(declaration, field, queue, f"a queue some function consumes with a QueueTrigger ({known})")
     stream_views(functions)
+
+
+def check_subscriptions(functions: Sequence[FunctionDeclaration], subscriptions: Sequence[TopicSubscription]) -> None:
+    """Each subscription is to a topic some function publishes to, into a queue no function consumes."""
+    topics = {topic for d in functions for topic in d.topics}
+    consumed = {t.queue for d in functions for t in d.triggers_of(QueueTrigger)}
+    names = [s.queue for s in subscriptions]
+    for subscription in subscriptions:
+        field = f"TopicSubscription({subscription.queue})"
+        if subscription.topic not in topics:
+            raise DeclarationError(f"{field}.topic", subscription.topic, "a topic a function publishes to: " + (", ".join(sorted(topics)) or "none"))
+        if subscription.queue in consumed or names.count(subscription.queue) > 1:
+            raise DeclarationError(f"{field}.queue", subscription.queue, "a queue name used by nothing else")
 
 
 def check_stage_settings(functions: Sequence[FunctionDeclaration], config: StageConfig) -> None:

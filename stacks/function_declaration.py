@@ -213,6 +213,15 @@ class FunctionDeclaration(Declared):
         return self.async_invocation is not None or any(isinstance(t, ScheduleTrigger) for t in self.triggers)
 
 
+class TopicSubscription(Declared):
+    """A queue subscribed to one of the service's topics, as another team would consume it."""
+
+    topic: Name
+    queue: Name
+    filter_policy: Annotated[dict[str, tuple[str, ...]], Field(min_length=1, max_length=5)]
+    max_receive_count: Annotated[int, Field(ge=1, le=1000)] = 5
+
+
 def pascal(name: str) -> str:
     """``product-events`` -> ``ProductEvents``."""
     return "".join(part.capitalize() for part in name.split("-"))

@@ -9,9 +9,9 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from stacks.config import StageConfig, config_section
-from stacks.declaration_checks import check_declarations, check_stage_settings, stream_views
-from stacks.function_declaration import FunctionDeclaration
-from stacks.functions import FUNCTIONS
+from stacks.declaration_checks import check_declarations, check_stage_settings, check_subscriptions, stream_views
+from stacks.function_declaration import FunctionDeclaration, TopicSubscription
+from stacks.functions import FUNCTIONS, SUBSCRIPTIONS
 from stacks.network_stack import NetworkStack
 from stacks.service_stack import ServiceStack
 from stacks.stateful_stack import StatefulStack
@@ -26,14 +26,17 @@ class ProductServiceStage(Stage):
         *,
         config: StageConfig,
         functions: Sequence[FunctionDeclaration] = FUNCTIONS,
+        subscriptions: Sequence[TopicSubscription] = SUBSCRIPTIONS,
         runtime_dir: Path | None = None,
     ) -> None:
         """
         :param config: the stage's validated settings.
         :param functions: the function declarations to generate (default: the service's, stacks/functions.py).
+        :param subscriptions: queues subscribed to the functions' topics (default: the service's).
         :param runtime_dir: where the declared packages live (default ``runtime/``).
         """
         check_declarations(functions)
+        check_subscriptions(functions, subscriptions)
         check_stage_settings(functions, config)
         super().__init__(
             scope, config.name, env=Environment(account=config.account, region=config.region)
@@ -46,7 +49,7 @@ class ProductServiceStage(Stage):
             )
             self.service = ServiceStack(
                 self, "Service", config=config, network=self.network.network, stateful=self.stateful,
-                functions=functions, runtime_dir=runtime_dir,
+                functions=functions, subscriptions=subscriptions, runtime_dir=runtime_dir,
             )
         Tags.of(self).add("service", "product-catalog")
         Tags.of(self).add("stage", config.name)

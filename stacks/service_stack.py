@@ -27,6 +27,7 @@ from catalog_constructs.product_api import ApiRoute, ProductApi
 from catalog_constructs.python_bundle import bundled_code
 from catalog_constructs.service_function import RollbackAlarms, ServiceFunction
 from catalog_constructs.service_network import ServiceNetwork
+from catalog_constructs.subscriber_queue import SubscriberQueue
 from catalog_constructs.traffic_hook import TrafficHook
 from catalog_constructs.work_queue import WorkQueue
 from stacks.config import FunctionSettings, StageConfig, config_section
@@ -36,11 +37,12 @@ from stacks.function_declaration import (
     QueueTrigger,
     ScheduleTrigger,
     StreamTrigger,
+    TopicSubscription,
     TrafficCheck,
     env_name,
     pascal,
 )
-from stacks.functions import FUNCTIONS
+from stacks.functions import FUNCTIONS, SUBSCRIPTIONS
 from stacks.retention import retention
 from stacks.stateful_stack import StatefulStack
 
@@ -65,11 +67,13 @@ class ServiceStack(Stack):
         network: ServiceNetwork,
         stateful: StatefulStack,
         functions: Sequence[FunctionDeclaration] = FUNCTIONS,
+        subscriptions: Sequence[TopicSubscription] = SUBSCRIPTIONS,
         runtime_dir: Path | None = None,
         **kwargs,
     ) -> None:
         """
         :param functions: the declarations to generate (default: the service's, stacks/functions.py).
+        :param subscriptions: queues subscribed to the functions' topics (default: the service's).
         :param runtime_dir: where the declared packages live, with their pins in ``requirements/`` (default ``runtime/``).
         """
         super().__init__(scope, construct_id, **kwargs)
@@ -85,6 +89,16 @@ class ServiceStack(Stack):
         self.topics = {
             name: EventTopic(self, f"{pascal(name)}Topic")
             for name in sorted({topic for d in functions for topic in d.topics})
+        }
+        self.subscriber_queues = {
+            subscription.queue: SubscriberQueue(
+                self,
+                f"{pascal(subscription.queue)}Subscriber",
+                topic=self.topics[subscription.topic].topic,
+                filter_policy={name: list(values) for name, values in subscription.filter_policy.items()},
+                max_receive_count=subscription.max_receive_count,
+            )
+            for subscription in subscriptions
         }
         self.functions: dict[str, ServiceFunction] = {}
         for declaration in functions:

@@ -55,6 +55,15 @@ class StatefulStack(Stack):
                 stream=dynamodb.StreamViewType[stream] if (stream := product_stream or table.stream) else None,
                 time_to_live_attribute=table.time_to_live_attribute,
             )
+        # Bulk import records (counts and errors per import), expired 30 days after the import.
+        self.imports_table = ProductTable(
+            self,
+            "ImportsTable",
+            partition_key="id",
+            time_to_live_attribute="expires_at",
+            encryption_key=self.encryption_key,
+            deletion_protection=table.deletion_protection,
+        )
         self.idempotency_table = IdempotencyTable(
             self,
             "IdempotencyTable",
@@ -75,7 +84,9 @@ class StatefulStack(Stack):
                 automatic_backups=fs.automatic_backups,
             )
         # The tables by the names function declarations use (stacks/declaration_checks.TABLES).
-        self.tables: dict[str, ProductTable] = {"product": self.product_table, "idempotency": self.idempotency_table.store}
+        self.tables: dict[str, ProductTable] = {
+            "product": self.product_table, "idempotency": self.idempotency_table.store, "imports": self.imports_table,
+        }
         self.user_pool = ProductUserPool(
             self, "UserPool", deletion_protection=config.user_pool_deletion_protection
         )

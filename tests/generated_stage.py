@@ -34,12 +34,12 @@ PRODUCT_AUDIT = FunctionDeclaration(
     file_system=FileSystemMount(access="read"),
 )
 
-IMPORT_WORKER = FunctionDeclaration(
-    name="import-worker",
-    description="Consumes the imports queue",
+BULK_WORKER = FunctionDeclaration(
+    name="bulk-worker",
+    description="Consumes the bulk queue",
     package="product_audit",
     handler="product_audit.handler.lambda_handler",
-    triggers=(QueueTrigger(queue="imports", batch_size=50, max_batching_window_seconds=5, max_concurrency=4, max_receive_count=3),),
+    triggers=(QueueTrigger(queue="bulk", batch_size=50, max_batching_window_seconds=5, max_concurrency=4, max_receive_count=3),),
     tables={"product": "read_write"},
     file_system=FileSystemMount(access="read_write", mount_path="/mnt/exports"),
     post_traffic_check=TrafficCheck(event={"Records": []}, expect={"batchItemFailures": []}),
@@ -51,9 +51,9 @@ NIGHTLY = FunctionDeclaration(
     package="product_audit",
     handler="product_audit.handler.lambda_handler",
     triggers=(ScheduleTrigger(expression="cron(0 2 * * ? *)", time_zone="Europe/Paris", payload={"job": "nightly"}),),
-    queues={"imports": "send"},
+    queues={"bulk": "send"},
     topics={"product-events": "publish"},
-    async_invocation=AsyncInvocation(retry_attempts=1, max_event_age_seconds=600, on_success_queue="imports"),
+    async_invocation=AsyncInvocation(retry_attempts=1, max_event_age_seconds=600, on_success_queue="bulk"),
     in_vpc=False,
     settings={"timeout_seconds": 60, "memory_size": 256},
 )
@@ -66,7 +66,7 @@ HOURLY = FunctionDeclaration(
     triggers=(ScheduleTrigger(expression="rate(1 hour)", service="rule"),),
 )
 
-GENERATED = (PRODUCT_AUDIT, IMPORT_WORKER, NIGHTLY, HOURLY)
+GENERATED = (PRODUCT_AUDIT, BULK_WORKER, NIGHTLY, HOURLY)
 
 
 def generated_stage_settings(dev: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from product_api.routes import ROUTES
+from stacks.functions import FUNCTIONS
 from tests.conftest import DEPLOYS
 
 pytestmark = pytest.mark.integration
@@ -21,8 +21,17 @@ def run(request) -> dict:
     return state
 
 
+def function_of(state, prefix):
+    (found,) = [f for lid, f in state["deployed"]["functions"].items() if lid.startswith(prefix) and "Hook" not in lid]
+    return found
+
+
 def product_function(state):
-    (found,) = [f for lid, f in state["deployed"]["functions"].items() if lid.startswith("ProductFunction") and "Hook" not in lid]
+    return function_of(state, "ProductFunction")
+
+
+def queue_of(state, prefix, excluding="DeadLetter"):
+    (found,) = [q for lid, q in state["deployed"]["queues"].items() if lid.startswith(prefix) and excluding not in lid[len(prefix):]]
     return found
 
 
@@ -39,8 +48,47 @@ def test_the_product_table_has_its_key_and_point_in_time_recovery(run):
 
 def test_every_function_has_a_role_of_its_own(run):
     functions = run["deployed"]["functions"]
-    assert len(functions) == 2
+    assert len(functions) == len(FUNCTIONS) + 1  # and the product API's pre-traffic hook
     assert all(f["role_shared_with"] == [] for f in functions.values())
+
+
+def test_only_the_export_functions_mount_the_file_system(run):
+    mounts = {lid.split("Function")[0]: [m["LocalMountPath"] for m in f["file_systems"]] for lid, f in run["deployed"]["functions"].items() if "Hook" not in lid}
+    assert mounts == {"Product": [], "ImportWorker": [], "ProductEvents": [], "CatalogExport": ["/mnt/exports"], "ExportListing": ["/mnt/exports"]}
+
+
+def test_an_import_message_received_5_times_goes_to_the_dead_letter_queue(run):
+    imports, dead_letter = queue_of(run, "ImportsQueue"), queue_of(run, "ImportsQueueDeadLetter", excluding="#")
+    assert imports["redrive"] == {"deadLetterTargetArn": dead_letter["arn"], "maxReceiveCount": 5}
+    assert imports["visibility_timeout"] == 6 * 30  # six times the worker's timeout
+
+
+def test_the_queue_and_stream_mappings_invoke_the_live_aliases(run):
+    mappings = {m["EventSourceArn"]: m["FunctionArn"] for m in run["deployed"]["mappings"]}
+    worker, publisher = function_of(run, "ImportWorkerFunction"), function_of(run, "ProductEventsFunction")
+    assert mappings[queue_of(run, "ImportsQueue")["arn"]].endswith(f":{worker['name']}:live")
+    (stream_arn,) = [arn for arn in mappings if ":dynamodb:" in arn]
+    assert mappings[stream_arn].endswith(f":{publisher['name']}:live")
+
+
+def test_the_example_subscriber_receives_only_filtered_events_from_its_topic_only(run):
+    (topic,) = run["deployed"]["topics"].values()
+    (subscription,) = topic["subscriptions"]
+    subscriber = queue_of(run, "ProductEventsExampleSubscriber")
+    assert (subscription["endpoint"], subscription["raw_message_delivery"]) == (subscriber["arn"], "true")
+    assert subscription["filter_policy"] == {"event_type": ["ProductCreated", "ProductUpdated", "ProductDeleted"]}
+    allowed = [s for s in subscriber["policy"]["Statement"] if s["Effect"] == "Allow"]
+    assert [(s["Action"], s["Condition"]["ArnEquals"]["aws:SourceArn"]) for s in allowed] == [("sqs:SendMessage", topic["arn"])]
+
+
+def test_the_export_runs_daily_through_its_alias_asynchronously_with_retries(run):
+    (schedule,) = run["deployed"]["schedules"].values()
+    export = function_of(run, "CatalogExportFunction")
+    assert (schedule["expression"], schedule["state"]) == ("rate(1 day)", "ENABLED")
+    assert schedule["target"].endswith(f":{export['name']}:live") and schedule["dead_letter"]
+    (config,) = [c for lid, configs in run["deployed"]["async_configs"].items() if lid.startswith("CatalogExport") for c in configs]
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (2, 3600)
+    assert config["DestinationConfig"]["OnFailure"]["Destination"].startswith("arn:aws:sqs:")
 
 
 def test_the_product_function_runs_in_private_subnets_without_a_mount(run):
@@ -68,7 +116,7 @@ def test_the_hook_invoked_that_version_and_reported_success(run):
 
 
 def test_the_api_has_exactly_the_declared_routes(run):
-    assert run["deployed"]["api_routes"] == sorted([r.method, r.path] for r in ROUTES)
+    assert run["deployed"]["api_routes"] == sorted([r.method, r.path] for d in FUNCTIONS for r in d.api_routes)
 
 
 def test_the_handler_does_crud_against_the_deployed_table(run):

@@ -140,7 +140,7 @@ def test_a_read_only_mount_grants_client_mount_without_client_write(service):
 def test_nfs_is_admitted_only_from_the_functions_that_mount(service):
     ingress = [r["Properties"] for r in resources_of(service, "AWS::EC2::SecurityGroupIngress").values()]
     sources = sorted(rule["SourceSecurityGroupId"]["Fn::GetAtt"][0] for rule in ingress)
-    assert [s.split("SecurityGroup")[0] for s in sources] == ["ImportWorkerFunction", "ProductAuditFunction"]
+    assert [s.split("SecurityGroup")[0] for s in sources] == ["BulkWorkerFunction", "CatalogExportFunction", "ExportListingFunction", "ProductAuditFunction"]
     assert all((rule["FromPort"], rule["ToPort"]) == (2049, 2049) for rule in ingress)
 
 
@@ -155,22 +155,22 @@ def test_the_example_ships_its_own_code_asset_without_the_api_dependencies(synth
 # --- Queue trigger --------------------------------------------------------------------------------
 
 def test_the_queue_mapping_invokes_the_alias_with_its_settings(service):
-    mapping = mapping_of(service, "ImportWorkerFunction")
+    mapping = mapping_of(service, "BulkWorkerFunction")
     assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"]) == (50, 5)
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": 4}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_the_queue_visibility_is_six_times_its_consumers_timeout_plus_the_window(service):
-    _, queue = one(service, "AWS::SQS::Queue", "ImportsQueue", excluding="DeadLetter")
+    _, queue = one(service, "AWS::SQS::Queue", "BulkQueue", excluding="DeadLetter")
     assert queue["Properties"]["VisibilityTimeout"] == 6 * 10 + 5
 
 
 def test_a_message_received_max_receive_count_times_goes_to_the_dead_letter_queue(service):
-    _, queue = one(service, "AWS::SQS::Queue", "ImportsQueue", excluding="DeadLetter")
+    _, queue = one(service, "AWS::SQS::Queue", "BulkQueue", excluding="DeadLetter")
     policy = queue["Properties"]["RedrivePolicy"]
     assert policy["maxReceiveCount"] == 3
-    assert policy["deadLetterTargetArn"]["Fn::GetAtt"][0].startswith("ImportsQueueDeadLetterQueue")
+    assert policy["deadLetterTargetArn"]["Fn::GetAtt"][0].startswith("BulkQueueDeadLetterQueue")
 
 
 def test_every_queue_is_encrypted_retained_and_refuses_plain_http(service):
@@ -190,14 +190,14 @@ def test_every_queue_is_encrypted_retained_and_refuses_plain_http(service):
 
 
 def test_a_read_write_mount_grants_client_write(service):
-    (mount,) = [s for s in statements_of(service, "ImportWorkerFunction") if "elasticfilesystem" in json.dumps(s["Action"])]
+    (mount,) = [s for s in statements_of(service, "BulkWorkerFunction") if "elasticfilesystem" in json.dumps(s["Action"])]
     assert sorted(mount["Action"]) == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
 
 
 def test_a_post_traffic_check_runs_after_traffic_has_shifted(service):
-    alias = service["Resources"][alias_of(service, "ImportWorkerFunction")]
+    alias = service["Resources"][alias_of(service, "BulkWorkerFunction")]
     hooks = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
-    assert hooks["AfterAllowTrafficHook"]["Ref"].startswith("ImportWorkerFunctionPostTrafficHook")
+    assert hooks["AfterAllowTrafficHook"]["Ref"].startswith("BulkWorkerFunctionPostTrafficHook")
     assert "BeforeAllowTrafficHook" not in hooks
 
 
@@ -220,7 +220,7 @@ def test_asynchronous_invocations_of_the_alias_retry_then_go_to_the_failure_queu
     assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (1, 600)
     destinations = config["DestinationConfig"]
     assert destinations["OnFailure"]["Destination"]["Fn::GetAtt"][0].startswith("NightlyFunctionAsyncFailuresQueue")
-    assert destinations["OnSuccess"]["Destination"]["Fn::GetAtt"][0] == one(service, "AWS::SQS::Queue", "ImportsQueue", excluding="DeadLetter")[0]
+    assert destinations["OnSuccess"]["Destination"]["Fn::GetAtt"][0] == one(service, "AWS::SQS::Queue", "BulkQueue", excluding="DeadLetter")[0]
 
 
 def test_a_function_outside_the_vpc_has_no_network_interfaces_or_security_group(service):
@@ -241,11 +241,11 @@ def test_publish_and_send_grants_name_only_the_topic_and_the_queue(service):
     statements = statements_of(service, "NightlyFunction")
     (publish,) = [s for s in statements if s["Action"] == "sns:Publish"]
     assert publish["Resource"]["Ref"].startswith("ProductEventsTopic")
-    imports = one(service, "AWS::SQS::Queue", "ImportsQueue", excluding="DeadLetter")[0]
+    imports = one(service, "AWS::SQS::Queue", "BulkQueue", excluding="DeadLetter")[0]
     assert [s for s in statements if "sqs:SendMessage" in s["Action"] and imports in json.dumps(s["Resource"])]
     assert not [s for s in statements if "kms:" in json.dumps(s["Action"])]
     env = function_of(service, "NightlyFunction")[1]["Properties"]["Environment"]["Variables"]
-    assert set(env) >= {"IMPORTS_QUEUE_URL", "PRODUCT_EVENTS_TOPIC_ARN"}
+    assert set(env) >= {"BULK_QUEUE_URL", "PRODUCT_EVENTS_TOPIC_ARN"}
 
 
 def test_the_event_topic_is_encrypted_and_refuses_plain_http(service):

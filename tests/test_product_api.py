@@ -7,6 +7,10 @@ import json
 import pytest
 
 from product_api.routes import ROUTES
+from stacks.functions import FUNCTIONS
+
+# Every route any declared function serves, and which function serves it.
+DECLARED = {(route.method, route.path): d.construct_id for d in FUNCTIONS for route in d.api_routes}
 from tests.conftest import only, resources_of
 
 
@@ -30,28 +34,30 @@ def methods(template):
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_api_exposes_exactly_the_product_crud_routes(templates, stage):
-    assert set(methods(templates[f"{stage}/Service"])) == {(r.method, r.path) for r in ROUTES}
+    assert set(methods(templates[f"{stage}/Service"])) == set(DECLARED)
+    assert {(r.method, r.path) for r in ROUTES} <= set(DECLARED)
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_every_method_is_a_lambda_proxy_to_the_live_alias(templates, stage):
+def test_every_method_is_a_lambda_proxy_to_the_live_alias_of_the_function_declaring_it(templates, stage):
     template = templates[f"{stage}/Service"]
-    alias_id = next(iter(resources_of(template, "AWS::Lambda::Alias")))
+    aliases = resources_of(template, "AWS::Lambda::Alias")
     for route, props in methods(template).items():
         integration = props["Integration"]
         assert integration["Type"] == "AWS_PROXY", route
+        (alias_id,) = [lid for lid in aliases if lid.startswith(DECLARED[route] + "Alias")]
         assert {"Ref": alias_id} in integration["Uri"]["Fn::Join"][1], route
 
 
-def test_api_gateway_may_invoke_only_the_alias(templates):
+def test_api_gateway_may_invoke_only_the_aliases(templates):
     template = templates["prod/Service"]
-    alias_id = next(iter(resources_of(template, "AWS::Lambda::Alias")))
+    aliases = [{"Ref": lid} for lid in resources_of(template, "AWS::Lambda::Alias")]
     permissions = [
         p for p in resources_of(template, "AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
     ]
-    assert len(permissions) == len(ROUTES)
-    assert all(p["Properties"]["FunctionName"] == {"Ref": alias_id} for p in permissions)
+    assert len(permissions) == len(DECLARED)
+    assert all(p["Properties"]["FunctionName"] in aliases for p in permissions)
 
 
 def test_writes_require_a_cognito_token_and_reads_are_public(templates):
@@ -90,12 +96,13 @@ def test_cors_preflight_only_where_origins_are_configured(templates):
     assert not options("prod")
 
 
-def test_routes_served_by_the_handler_match_the_api(templates):
+def test_routes_served_by_the_handler_are_the_api_routes_of_its_function(templates):
     from product_api.handler import app
 
     openapi_paths = json.loads(app.get_openapi_json_schema())["paths"]
     handler_routes = {(method.upper(), path) for path, ops in openapi_paths.items() for method in ops}
-    assert handler_routes == set(methods(templates["prod/Service"]))
+    served_by_product = {route for route, construct_id in DECLARED.items() if construct_id == "ProductFunction"}
+    assert handler_routes == served_by_product == {(r.method, r.path) for r in ROUTES}
 
 
 def test_a_5xx_rate_above_the_stage_setting_rolls_back_the_api_function(templates):
@@ -104,5 +111,8 @@ def test_a_5xx_rate_above_the_stage_setting_rolls_back_the_api_function(template
         (lid, a) for lid, a in resources_of(template, "AWS::CloudWatch::Alarm").items() if a["Properties"]["MetricName"] == "5XXError"
     )
     assert (alarm["Properties"]["Statistic"], alarm["Properties"]["Threshold"]) == ("Average", 0.05)
-    group = only(template, "AWS::CodeDeploy::DeploymentGroup")["Properties"]
-    assert {"Name": {"Ref": alarm_id}} in group["AlarmConfiguration"]["Alarms"]
+    groups = {lid: g["Properties"] for lid, g in resources_of(template, "AWS::CodeDeploy::DeploymentGroup").items()}
+    api_facing = {construct_id for construct_id in DECLARED.values()}
+    for logical_id, group in groups.items():
+        watches_5xx = {"Name": {"Ref": alarm_id}} in group["AlarmConfiguration"]["Alarms"]
+        assert watches_5xx == any(logical_id.startswith(f"{c}DeploymentGroup") for c in api_facing), logical_id

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-REQUIREMENTS = ROOT / "runtime" / "requirements" / "product_api.txt"
+REQUIREMENTS = ROOT / "runtime" / "requirements" / "catalog.txt"
 REQUIREMENTS_FILES = sorted((ROOT / "runtime" / "requirements").glob("*.txt"))
 ZIPPED_LIMIT = 50 * 1024 * 1024
 UNZIPPED_LIMIT = 250 * 1024 * 1024

@@ -7,14 +7,28 @@ import json
 
 import pytest
 
-from tests.conftest import only, resources_of
+from tests.conftest import resources_of
+
+
+PRODUCT = "ProductFunction"  # the construct id of the product API function: every logical id of it starts so
+
+
+def of_product(template, resource_type):
+    """The product API function's resources of one type (not its hook's, not other functions')."""
+    return {
+        lid: r for lid, r in resources_of(template, resource_type).items()
+        if lid.startswith(PRODUCT) and not lid.startswith(PRODUCT + "PreTrafficHook")
+    }
+
+
+def one_of_product(template, resource_type):
+    found = of_product(template, resource_type)
+    assert len(found) == 1, sorted(found)
+    return next(iter(found.items()))
 
 
 def function(template):
-    """The product API function (the other function in the stack is its pre-traffic hook)."""
-    functions = {lid: r for lid, r in resources_of(template, "AWS::Lambda::Function").items() if "Hook" not in lid}
-    assert len(functions) == 1, sorted(functions)
-    return next(iter(functions.items()))
+    return one_of_product(template, "AWS::Lambda::Function")
 
 
 def hook(template):
@@ -79,15 +93,21 @@ def test_the_product_api_function_does_not_mount_the_file_system(templates):
     # It reads no files: no mount, no NFS path to the file system, no EFS permission.
     template = templates["prod/Service"]
     assert "FileSystemConfigs" not in function(template)[1]["Properties"]
-    assert not resources_of(template, "AWS::EC2::SecurityGroupIngress")
+    ingress_sources = json.dumps([r["Properties"] for r in resources_of(template, "AWS::EC2::SecurityGroupIngress").values()])
+    assert f'"{PRODUCT}SecurityGroup' not in ingress_sources
     assert "elasticfilesystem:" not in json.dumps(policy_statements(template))
 
 
 def policy_statements(template):
-    return [s for policy in resources_of(template, "AWS::IAM::Policy").values() for s in policy["Properties"]["PolicyDocument"]["Statement"]]
+    """The statements of the product API function's own role."""
+    role = function(template)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        s for policy in resources_of(template, "AWS::IAM::Policy").values() if {"Ref": role} in policy["Properties"]["Roles"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
 
 
-def test_table_access_is_scoped_to_the_two_tables(templates):
+def test_table_access_is_scoped_to_the_declared_tables(templates):
     statements = policy_statements(templates["prod/Service"])
     dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in s["Action"])]
     assert dynamo
@@ -116,14 +136,14 @@ def test_each_function_logs_to_its_own_retained_log_group(templates, pick):
 
 
 def test_a_version_is_published_and_retained_for_rollback(templates):
-    version = only(templates["prod/Service"], "AWS::Lambda::Version")
+    version = one_of_product(templates["prod/Service"], "AWS::Lambda::Version")[1]
     assert version["DeletionPolicy"] == "Retain"
 
 
 def test_live_alias_points_at_the_current_version_and_is_updated_by_codedeploy(templates):
     template = templates["prod/Service"]
-    alias = only(template, "AWS::Lambda::Alias")
-    version_id = next(iter(resources_of(template, "AWS::Lambda::Version")))
+    alias = one_of_product(template, "AWS::Lambda::Alias")[1]
+    version_id = one_of_product(template, "AWS::Lambda::Version")[0]
     assert alias["Properties"]["Name"] == "live"
     assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
     assert "CodeDeployLambdaAliasUpdate" in alias["UpdatePolicy"]
@@ -134,12 +154,12 @@ def test_live_alias_points_at_the_current_version_and_is_updated_by_codedeploy(t
     [("dev", "CodeDeployDefault.LambdaAllAtOnce"), ("prod", "CodeDeployDefault.LambdaCanary10Percent5Minutes")],
 )
 def test_deployment_config_follows_the_stage(templates, stage, config):
-    group = only(templates[f"{stage}/Service"], "AWS::CodeDeploy::DeploymentGroup")["Properties"]
+    group = one_of_product(templates[f"{stage}/Service"], "AWS::CodeDeploy::DeploymentGroup")[1]["Properties"]
     assert group["DeploymentConfigName"] == config
 
 
 def test_deployment_rolls_back_on_failure_stop_and_alarm(templates):
-    group = only(templates["prod/Service"], "AWS::CodeDeploy::DeploymentGroup")["Properties"]
+    group = one_of_product(templates["prod/Service"], "AWS::CodeDeploy::DeploymentGroup")[1]["Properties"]
     assert group["AutoRollbackConfiguration"] == {
         "Enabled": True,
         "Events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"],
@@ -152,8 +172,8 @@ def test_deployment_rolls_back_on_failure_stop_and_alarm(templates):
 def test_rollback_alarms_watch_errors_and_throttles_of_the_new_version_only(templates):
     template = templates["prod/Service"]
     function_id, _ = function(template)
-    version_id = next(iter(resources_of(template, "AWS::Lambda::Version")))
-    alarms = [a for a in resources_of(template, "AWS::CloudWatch::Alarm").values() if a["Properties"]["Namespace"] == "AWS/Lambda"]
+    version_id = one_of_product(template, "AWS::Lambda::Version")[0]
+    alarms = [a for a in of_product(template, "AWS::CloudWatch::Alarm").values() if a["Properties"]["Namespace"] == "AWS/Lambda"]
     assert {a["Properties"]["MetricName"] for a in alarms} == {"Errors", "Throttles"}
     for alarm in alarms:
         dimensions = {d["Name"]: d["Value"] for d in alarm["Properties"]["Dimensions"]}
@@ -165,7 +185,7 @@ def test_rollback_alarms_watch_errors_and_throttles_of_the_new_version_only(temp
 def test_pre_traffic_hook_runs_before_traffic_shifts(templates):
     template = templates["prod/Service"]
     hook_id, _ = hook(template)
-    alias = only(template, "AWS::Lambda::Alias")
+    alias = one_of_product(template, "AWS::Lambda::Alias")[1]
     assert alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["BeforeAllowTrafficHook"] == {"Ref": hook_id}
 
 
@@ -173,7 +193,7 @@ def test_pre_traffic_hook_invokes_the_new_version_with_a_list_request(templates)
     template = templates["prod/Service"]
     _, fn = hook(template)
     env = fn["Properties"]["Environment"]["Variables"]
-    version_id = next(iter(resources_of(template, "AWS::Lambda::Version")))
+    version_id = one_of_product(template, "AWS::Lambda::Version")[0]
     assert env["TARGET_VERSION_ARN"] == {"Ref": version_id}
     event = json.loads(env["CHECK_EVENT"])
     assert (event["httpMethod"], event["path"], event["queryStringParameters"]) == ("GET", "/product", {"limit": "1"})
@@ -185,8 +205,8 @@ def test_pre_traffic_hook_may_invoke_only_the_new_version_and_report_only_to_its
     template = templates["prod/Service"]
     hook_id, fn = hook(template)
     role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
-    version_id = next(iter(resources_of(template, "AWS::Lambda::Version")))
-    group_id = next(iter(resources_of(template, "AWS::CodeDeploy::DeploymentGroup")))
+    version_id = one_of_product(template, "AWS::Lambda::Version")[0]
+    group_id = one_of_product(template, "AWS::CodeDeploy::DeploymentGroup")[0]
     (policy,) = [p for p in resources_of(template, "AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_id}]]
     by_action = {}
     for statement in policy["Properties"]["PolicyDocument"]["Statement"]:

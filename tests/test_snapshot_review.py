@@ -68,7 +68,7 @@ def dev_with_new_code_and_memory(tmp_path_factory, monkeypatch_module):
     monkeypatch_module.setattr("stacks.service_stack.RUNTIME_DIR", runtime)
     context = cdk_context()
     context["stage"] = "dev"
-    context["stages"]["dev"]["function_defaults"]["memory_size"] = 1024
+    context["stages"]["dev"].setdefault("functions", {})["product"] = {"memory_size": 1024}
     assembly = synthesize(tmp_path_factory.mktemp("dev-changed"), context)
     normalized = {name: json.loads(snapshots.dump(t)) for name, t in assembly.templates.items()}
     return normalized, assembly.templates

@@ -61,9 +61,22 @@ def test_deletion_protection_follows_the_stage(templates):
 
 
 def test_idempotency_store_expires_records_by_ttl(templates):
-    tables = resources_of(templates["prod/Stateful"], "AWS::DynamoDB::Table").values()
-    store = next(t for t in tables if "TableName" not in t["Properties"])
+    tables = resources_of(templates["prod/Stateful"], "AWS::DynamoDB::Table")
+    (store,) = [t for lid, t in tables.items() if lid.startswith("IdempotencyTable")]
     assert store["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+
+
+def test_import_records_are_retained_protected_and_expire_after_30_days(templates):
+    tables = resources_of(templates["prod/Stateful"], "AWS::DynamoDB::Table")
+    (imports,) = [t for lid, t in tables.items() if lid.startswith("ImportsTable")]
+    assert imports["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert imports["DeletionPolicy"] == "Retain" and imports["Properties"]["DeletionProtectionEnabled"] is True
+    assert imports["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_the_product_table_streams_new_and_old_images_for_the_change_events(templates):
+    (table,) = [t for lid, t in resources_of(templates["prod/Stateful"], "AWS::DynamoDB::Table").items() if lid.startswith("ProductTable")]
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
 def test_file_system_is_encrypted_with_backups_only_where_the_stage_asks(templates):

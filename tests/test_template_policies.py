@@ -84,7 +84,9 @@ def test_the_app_turns_each_nag_finding_into_one_line(tmp_path):
 
 # Where troposphere 4.11.1's generated classes are wrong, not the template: its awslambda module
 # defines LoggingConfig twice and the WebFunctionRevision one (no LogFormat) shadows Function's.
-TROPOSPHERE_GAPS = {("AWS::Lambda::Function", "LogFormat")}
+# Properties CloudFormation has (cfn-lint's registry schemas check them) that troposphere 4.11 lacks:
+# LoggingConfig.LogFormat, and an SQS mapping's ScalingConfig.MaximumConcurrency (CloudFormation 2023).
+TROPOSPHERE_GAPS = {("AWS::Lambda::Function", "LogFormat"), ("AWS::Lambda::EventSourceMapping", "MaximumConcurrency")}
 
 
 def test_every_resource_is_a_valid_cloudformation_resource_to_troposphere(templates):

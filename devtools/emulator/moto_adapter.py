@@ -13,6 +13,10 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
   VPC can never be deleted;
 - it deletes stacks that have termination protection;
 - its KMS key model passes tags in the wrong shape (KeyError 'TagKey');
+- it has no CloudFormation model for ``AWS::SNS::Subscription``, ``AWS::SQS::QueuePolicy``,
+  ``AWS::SNS::TopicPolicy``, ``AWS::Scheduler::Schedule`` and ``AWS::Lambda::EventInvokeConfig``
+  (created here through moto's own APIs, so the smoke test can read them back), and an EFS access
+  point has no ``Ref``; an event source mapping on an alias reports the version's ARN;
 - its EFS file system, access point and Lambda version answer no ``Fn::GetAtt`` (``Arn``, ids, ``Version``),
   and a Lambda version has no ``Ref`` (CloudFormation's is the qualified ARN a traffic hook invokes).
 
@@ -27,6 +31,7 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -214,6 +219,127 @@ class CognitoUserPoolClient(_Recorded):
         return resource
 
 
+class _Emulated(_Recorded):
+    """A resource created through moto's own API, so the emulator can be asked about it afterwards."""
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[override]
+        props = cloudformation_json.get("Properties", {})
+        resource = cls(kwargs.get("LogicalId", resource_name), props, account_id, region_name)
+        resource.id = cls.create(props, account_id, region_name, resource.id) or resource.id
+        return resource
+
+    @staticmethod
+    def create(props: dict[str, Any], account_id: str, region_name: str, default_id: str) -> str | None:
+        raise NotImplementedError
+
+
+class SnsSubscription(_Emulated):
+    """AWS::SNS::Subscription, subscribed in moto's SNS with its delivery, filter and redrive attributes."""
+
+    TYPE = "AWS::SNS::Subscription"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @staticmethod
+    def create(props, account_id, region_name, default_id):  # type: ignore[override]
+        from moto.sns.models import sns_backends
+
+        backend = sns_backends[account_id][region_name]
+        subscription = backend.subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
+        for name in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy"):
+            if name in props:
+                value = props[name]
+                value = json.dumps(value) if isinstance(value, dict) else str(value).lower() if isinstance(value, bool) else value
+                backend.set_subscription_attributes(subscription.arn, name, value)
+        return subscription.arn
+
+
+class SqsQueuePolicy(_Emulated):
+    """AWS::SQS::QueuePolicy, set as each queue's Policy attribute in moto's SQS."""
+
+    TYPE = "AWS::SQS::QueuePolicy"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SQS::QueuePolicy"
+
+    @staticmethod
+    def create(props, account_id, region_name, default_id):  # type: ignore[override]
+        from moto.sqs.models import sqs_backends
+
+        for url in props["Queues"]:
+            sqs_backends[account_id][region_name].set_queue_attributes(url.rsplit("/", 1)[1], {"Policy": json.dumps(props["PolicyDocument"])})
+        return None
+
+
+class SnsTopicPolicy(_Emulated):
+    """AWS::SNS::TopicPolicy, set as each topic's Policy attribute in moto's SNS."""
+
+    TYPE = "AWS::SNS::TopicPolicy"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    @staticmethod
+    def create(props, account_id, region_name, default_id):  # type: ignore[override]
+        from moto.sns.models import sns_backends
+
+        for arn in props["Topics"]:
+            sns_backends[account_id][region_name].set_topic_attribute(arn, "Policy", json.dumps(props["PolicyDocument"]))
+        return None
+
+
+class SchedulerSchedule(_Emulated):
+    """AWS::Scheduler::Schedule, created in moto's EventBridge Scheduler (Ref is the schedule name)."""
+
+    TYPE = "AWS::Scheduler::Schedule"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Scheduler::Schedule"
+
+    @staticmethod
+    def create(props, account_id, region_name, default_id):  # type: ignore[override]
+        from moto.scheduler.models import scheduler_backends
+
+        name = props.get("Name") or default_id
+        scheduler_backends[account_id][region_name].create_schedule(
+            description=props.get("Description"), end_date=None, flexible_time_window=props["FlexibleTimeWindow"],
+            group_name=props.get("GroupName", "default"), kms_key_arn=None, name=name,
+            schedule_expression=props["ScheduleExpression"],
+            schedule_expression_timezone=props.get("ScheduleExpressionTimezone"), start_date=None,
+            state=props.get("State", "ENABLED"), target=props["Target"], action_after_completion=None,
+        )
+        return name
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "Arn":
+            return f"arn:aws:scheduler:{self.region_name}:{self.account_id}:schedule/default/{self.id}"
+        return self.id
+
+
+class LambdaEventInvokeConfig(_Emulated):
+    """AWS::Lambda::EventInvokeConfig, put in moto's Lambda (retries, event age, destinations)."""
+
+    TYPE = "AWS::Lambda::EventInvokeConfig"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::EventInvokeConfig"
+
+    @staticmethod
+    def create(props, account_id, region_name, default_id):  # type: ignore[override]
+        from moto.awslambda.models import lambda_backends
+
+        config = {k: props[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig") if k in props}
+        lambda_backends[account_id][region_name].put_function_event_invoke_config(props["FunctionName"], config)
+        return None
+
+
 class NoOpCustomResource(_Recorded):
     """A custom resource that completes at once: moto cannot run its provider Lambda without Docker."""
 
@@ -237,7 +363,9 @@ def install() -> None:
 
     parsing.clean_json = clean_json
     # moto finds models among CloudFormationModel's direct subclasses only: ours are looked up here.
-    models = {model.cloudformation_type(): model for model in (LambdaAlias, ApiGatewayStage, CognitoUserPool, CognitoUserPoolClient)}
+    emulated = (LambdaAlias, ApiGatewayStage, CognitoUserPool, CognitoUserPoolClient, SnsSubscription, SqsQueuePolicy,
+                SnsTopicPolicy, SchedulerSchedule, LambdaEventInvokeConfig)
+    models = {model.cloudformation_type(): model for model in emulated}
     models.update({resource_type: _recorded(resource_type) for resource_type in RECORDED_TYPES})
     original_class_from_type = parsing.resource_class_from_type
 
@@ -252,6 +380,7 @@ def install() -> None:
 
     awslambda.LambdaVersion.get_cfn_attribute = lambda self, name: {"Version": self.version}[name]  # type: ignore[attr-defined]
     _version_ref_is_its_arn(awslambda)
+    _mappings_keep_their_alias(awslambda)
     _default_mock_integration_fields()
     _apply_table_point_in_time_recovery()
     _keep_function_properties()
@@ -273,6 +402,22 @@ def _version_ref_is_its_arn(awslambda: Any) -> None:
 
     awslambda.LambdaVersion.create_from_cloudformation_json = classmethod(create)
     awslambda.LambdaVersion.physical_resource_id = property(lambda self: self.arn)
+
+
+def _mappings_keep_their_alias(awslambda: Any) -> None:
+    """An event source mapping on ``name:alias`` invokes the alias in AWS (its FunctionArn ends ``:alias``);
+    moto resolves the alias to its version and reports that version's ARN instead."""
+    original = awslambda.LambdaBackend.create_event_source_mapping
+
+    def create(self: Any, spec: dict[str, Any]) -> Any:
+        mapping = original(self, spec)
+        qualifier = str(spec.get("FunctionName", "")).rpartition(":")[2]
+        if ":" in str(spec.get("FunctionName", "")) and not qualifier.isdigit() and qualifier != "$LATEST":
+            unqualified = mapping.function_arn.rsplit(":", 1)[0] if mapping.function_arn.rsplit(":", 1)[1].isdigit() else mapping.function_arn
+            mapping.function_arn = f"{unqualified}:{qualifier}"
+        return mapping
+
+    awslambda.LambdaBackend.create_event_source_mapping = create
 
 
 def _enforce_termination_protection() -> None:
@@ -413,3 +558,6 @@ def _add_efs_attributes() -> None:
     efs.AccessPoint.get_cfn_attribute = lambda self, name: {  # type: ignore[attr-defined]
         "Arn": self.access_point_arn, "AccessPointId": self.access_point_id,
     }[name]
+    # CloudFormation's Ref of an access point is its id; moto's model has none (a mounted function's
+    # FileSystemConfigs ARN is built from it).
+    efs.AccessPoint.physical_resource_id = property(lambda self: self.access_point_id)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import os
 from typing import Any
 from unittest import mock
 
-from product_api.routes import ROUTES
+from stacks.functions import FUNCTIONS
 
 
 def _stack_resources(deployment: Any, stack: str) -> dict[str, dict[str, str]]:
@@ -68,7 +68,55 @@ def deployed_state(deployment: Any) -> dict[str, Any]:
         "functions": functions,
         "api_routes": routes,
         "service_resource_types": sorted({r["type"] for r in service.values()}),
+        **messaging_state(deployment, service, functions),
     }
+
+
+def messaging_state(deployment: Any, service: dict[str, dict[str, str]], functions: dict[str, Any]) -> dict[str, Any]:
+    """Queues (attributes, redrive, policy), mappings, topics and subscriptions, schedules, async configs."""
+    sqs, lambda_client, sns = deployment.client("sqs"), deployment.client("lambda"), deployment.client("sns")
+    queues = {}
+    for logical_id, url in _of_type(service, "AWS::SQS::Queue").items():
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        queues[logical_id] = {
+            "arn": attributes["QueueArn"],
+            "visibility_timeout": int(attributes.get("VisibilityTimeout", 0)),
+            "redrive": json.loads(attributes["RedrivePolicy"]) if "RedrivePolicy" in attributes else None,
+            "policy": json.loads(attributes["Policy"]) if "Policy" in attributes else None,
+        }
+    mappings = [
+        {k: m.get(k) for k in ("FunctionArn", "EventSourceArn", "BatchSize", "FunctionResponseTypes", "MaximumRetryAttempts",
+                               "BisectBatchOnFunctionError", "DestinationConfig")}
+        for m in lambda_client.list_event_source_mappings()["EventSourceMappings"]
+    ]
+    topics = {}
+    for logical_id, arn in _of_type(service, "AWS::SNS::Topic").items():
+        subscriptions = []
+        for subscription in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]:
+            attributes = sns.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]
+            subscriptions.append({
+                "endpoint": subscription["Endpoint"], "protocol": subscription["Protocol"],
+                "raw_message_delivery": attributes.get("RawMessageDelivery"),
+                "filter_policy": json.loads(attributes["FilterPolicy"]) if attributes.get("FilterPolicy") else None,
+            })
+        topics[logical_id] = {"arn": arn, "subscriptions": subscriptions}
+    scheduler = deployment.client("scheduler")
+    schedules = {}
+    for summary in scheduler.list_schedules()["Schedules"]:
+        schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=summary.get("GroupName", "default"))
+        schedules[summary["Name"]] = {
+            "expression": schedule["ScheduleExpression"], "state": schedule["State"],
+            "target": schedule["Target"]["Arn"], "retry_policy": schedule["Target"].get("RetryPolicy"),
+            "dead_letter": schedule["Target"].get("DeadLetterConfig", {}).get("Arn"),
+        }
+    async_configs = {}
+    for logical_id, function in functions.items():
+        configs = lambda_client.list_function_event_invoke_configs(FunctionName=function["name"]).get("FunctionEventInvokeConfigs", [])
+        if configs:
+            async_configs[logical_id] = [
+                {k: c.get(k) for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")} for c in configs
+            ]
+    return {"queues": queues, "mappings": mappings, "topics": topics, "schedules": schedules, "async_configs": async_configs}
 
 
 def _by_prefix(items: dict[str, Any], prefix: str, *, excluding: str = "Hook") -> dict[str, Any]:
@@ -150,22 +198,56 @@ def smoke_checks(state: dict[str, Any]) -> list[str]:
         assert not function["role_shared_with"], (logical_id, function["role_shared_with"])
         assert function["runtime"] == "python3.13" and function["architectures"] == ["arm64"], function
         if "Hook" not in logical_id:
-            assert function["subnets"] and not function["file_systems"], function
+            mounts = [m["LocalMountPath"] for m in function["file_systems"]]
+            expected_mounts = ["/mnt/exports"] if logical_id.startswith(("CatalogExport", "ExportListing")) else []
+            assert function["subnets"] and mounts == expected_mounts, function
             (version,) = function["aliases"].values()
             assert list(function["aliases"]) == ["live"] and version != "$LATEST", function["aliases"]
             done.append(f"function {function['name']}: own role, {len(function['subnets'])} private subnets, "
-                        f"no file system, alias live -> version {version}")
+                        f"mounts {mounts or 'nothing'}, alias live -> version {version}")
         else:
             assert not function["subnets"], function
             done.append(f"hook {function['name']}: own role, checks {function['environment']['TARGET_VERSION_ARN']}")
-    expected_routes = sorted([r.method, r.path] for r in ROUTES)
+    done += messaging_checks(state)
+    expected_routes = sorted([r.method, r.path] for d in FUNCTIONS for r in d.api_routes)
     assert state["api_routes"] == expected_routes, state["api_routes"]
-    done.append(f"API: the {len(ROUTES)} declared routes")
+    done.append(f"API: the {len(expected_routes)} declared routes")
     assert state["crud_statuses"] == [201, 200, 200, 204, 404], state["crud_statuses"]
     done.append("handler against the deployed table: create 201, get 200, update 200, delete 204, get 404")
     hook = state["traffic_hook"]
     assert [r["status"] for r in hook["reports"]] == ["Succeeded"], hook
     done.append(f"pre-traffic hook: invoked {hook['invoked'][0]}, reported Succeeded")
+    return done
+
+
+def messaging_checks(state: dict[str, Any]) -> list[str]:
+    """The import queue, the change events and the export schedule, as deployed."""
+    queues, done = state["queues"], []
+    imports = _by_prefix(queues, "ImportsQueue", excluding="DeadLetter")
+    dead_letter = _by_prefix(queues, "ImportsQueueDeadLetter")
+    assert imports["redrive"] == {"deadLetterTargetArn": dead_letter["arn"], "maxReceiveCount": 5}, imports
+    assert imports["visibility_timeout"] == 6 * 30, imports
+    done.append(f"imports queue: to its dead-letter queue after 5 receipts, visibility {imports['visibility_timeout']} s")
+    for mapping in state["mappings"]:
+        assert mapping["FunctionArn"].endswith(":live"), mapping
+    sources = sorted(m["EventSourceArn"].split(":")[2] for m in state["mappings"])
+    assert sources == ["dynamodb", "sqs"], sources
+    done.append("event source mappings (imports queue, product stream) invoke the live aliases")
+    (topic,) = state["topics"].values()
+    (subscription,) = topic["subscriptions"]
+    subscriber = _by_prefix(queues, "ProductEventsExampleSubscriber", excluding="DeadLetter")
+    assert subscription["endpoint"] == subscriber["arn"] and subscription["raw_message_delivery"] == "true", subscription
+    assert subscription["filter_policy"] == {"event_type": ["ProductCreated", "ProductUpdated", "ProductDeleted"]}, subscription
+    admitted = [s for s in subscriber["policy"]["Statement"] if s["Effect"] == "Allow"]
+    assert [s["Condition"]["ArnEquals"]["aws:SourceArn"] for s in admitted] == [topic["arn"]], admitted
+    done.append("product-events topic: example subscriber with a filter policy; its queue admits only that topic")
+    (schedule,) = state["schedules"].values()
+    export = _by_prefix(state["functions"], "CatalogExportFunction")
+    assert schedule["target"].endswith(f":{export['name']}:live") and schedule["expression"] == "rate(1 day)", schedule
+    assert schedule["state"] == "ENABLED" and schedule["dead_letter"], schedule
+    (async_config,) = _by_prefix(state["async_configs"], "CatalogExportFunction")
+    assert async_config["MaximumRetryAttempts"] == 2 and async_config["DestinationConfig"]["OnFailure"]["Destination"], async_config
+    done.append("export: daily schedule on the live alias, async retries 2, on-failure destination")
     return done
 
 

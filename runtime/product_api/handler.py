@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from decimal import Decimal
 from functools import lru_cache, partial
 from http import HTTPStatus
@@ -24,7 +25,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from product_api.errors import (
+from catalog.errors import (
     ApiError,
     Conflict,
     MalformedRequest,
@@ -37,13 +38,14 @@ from product_api.errors import (
     error_body,
     error_response,
 )
-from product_api.models import Product, ProductIn, ProductPage, is_valid_id
-from product_api.pagination import MAX_TOKEN_LENGTH, decode_token, encode_token
-from product_api.repository import dynamodb_client, repository
+from catalog.models import Product, ProductIn, ProductPage, is_valid_id
+from catalog.pagination import MAX_TOKEN_LENGTH, decode_token, encode_token
+from catalog.repository import dynamodb_client, repository
+from catalog.imports import ImportAccepted, ImportRequest, ImportStatus, import_store
+from product_api.import_queue import send_items
 from product_api.routes import ROUTES, ROUTES_BY_OPERATION, Route
-from product_api.settings import settings
+from catalog.settings import settings
 
-MAX_BODY_BYTES = 16 * 1024
 MAX_IDEMPOTENCY_KEY = 255
 # Allowed methods per resource (405 and its Allow header) and the routes that take a body, from ROUTES.
 ROUTE_PATTERNS: dict[re.Pattern[str], tuple[str, ...]] = {
@@ -148,15 +150,18 @@ def _create_once() -> tuple[Callable[..., dict[str, Any]], Any]:
 def check_body(event: dict[str, Any]) -> ApiError | None:
     """413/415 for a POST/PUT body, before Powertools' validation (which runs first of all middlewares)."""
     method, path = str(event.get("httpMethod")), str(event.get("path") or "")
-    if not any(route.method == method and route.pattern.match(path) for route in BODY_ROUTES):
+    # The most specific matching resource (a static segment beats {id}, as in API Gateway).
+    matching = sorted((r for r in BODY_ROUTES if r.method == method and r.pattern.match(path)), key=lambda r: r.path.count("{"))
+    if not matching:
         return None
+    max_body_bytes = matching[0].max_body_bytes
     body = event.get("body") or ""
     if not isinstance(body, str):
         return MalformedRequest("the body must be text")
     encoded = bool(event.get("isBase64Encoded"))
     size = len(body) * 3 // 4 if encoded else len(body.encode("utf-8", "surrogatepass"))
-    if size > MAX_BODY_BYTES:
-        return PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    if size > max_body_bytes:
+        return PayloadTooLarge(f"the body must be at most {max_body_bytes} bytes")
     headers = event.get("headers") if isinstance(event.get("headers"), dict) else {}
     content_type = next((str(v) for k, v in headers.items() if str(k).lower() == "content-type"), "").lower()
     media_type, _, parameters = content_type.partition(";")
@@ -237,6 +242,30 @@ def delete_product(id: ProductId):
     repository().delete(_checked_id(id), expected_version=expected)
     metrics.add_metric(name="ProductDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, content_type=None, body="")
+
+
+@api_route(responses={202: {"description": "Accepted; poll Location", "content": {"application/json": {"model": ImportAccepted}}}})
+def start_import(request: Annotated[ImportRequest, Body()]):
+    import_id = str(uuid.uuid4())
+    import_store().create(import_id, len(request.items))
+    send_items(import_id, request.items)
+    metrics.add_metric(name="ImportStarted", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ImportItems", unit=MetricUnit.Count, value=len(request.items))
+    base = app.current_event.raw_event.get("requestContext", {}).get("path") or "/product/imports"
+    return Response(
+        status_code=HTTPStatus.ACCEPTED.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=ImportAccepted(id=import_id).model_dump_json(),
+        headers={"Location": f"{str(base).rstrip('/')}/{import_id}"},
+    )
+
+
+@api_route(responses={200: {"description": "The import", "content": {"application/json": {"model": ImportStatus}}}})
+def get_import(id: Annotated[str, Path(description="Import UUID")]):
+    status = import_store().get(id) if is_valid_id(id) else None
+    if status is None:
+        raise NotFound(f"import {id[:64]!r} does not exist")
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=status.model_dump_json())
 
 
 @app.exception_handler(ApiError)

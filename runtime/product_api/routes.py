@@ -21,6 +21,7 @@ class Route:
     summary: str
     errors: tuple[int, ...]  # the error statuses it can answer (documented in the OpenAPI document)
     body: bool = False  # takes a JSON body (size and media type are checked before routing)
+    max_body_bytes: int = 16 * 1024
 
     @property
     def resolver_path(self) -> str:
@@ -42,6 +43,11 @@ ROUTES: tuple[Route, ...] = (
         (400, 401, 404, 412, 413, 415, 422, 428, 500), body=True,
     ),
     Route("DELETE", "/product/{id}", "delete_product", "Delete a product (If-Match honoured)", (400, 401, 404, 412, 500)),
+    Route(
+        "POST", "/product/imports", "start_import", "Import up to 1,000 products through the import queue",
+        (400, 401, 413, 415, 422, 500), body=True, max_body_bytes=1024 * 1024,
+    ),
+    Route("GET", "/product/imports/{id}", "get_import", "Progress and errors of an import", (404, 500)),
 )
 ROUTES_BY_OPERATION = {route.operation: route for route in ROUTES}
 RESOURCES = tuple(dict.fromkeys(route.path for route in ROUTES))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from product_api import repository as repository_module
+from catalog import repository as repository_module
 
 
 def test_unknown_route_is_404_json(api):
@@ -42,7 +42,7 @@ def test_unexpected_failure_is_500_with_request_id_and_no_internals(api, monkeyp
 def test_missing_table_configuration_is_a_500_not_a_crash(api, monkeypatch):
     monkeypatch.delenv("PRODUCT_TABLE_NAME")
     repository_module.repository.cache_clear()
-    from product_api.settings import settings
+    from catalog.settings import settings
 
     settings.cache_clear()
     assert api.request("GET", "/product").status == 500

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from product_api.pagination import encode_token
+from catalog.pagination import encode_token
 
 
 def test_get_returns_the_product_with_its_etag(api):

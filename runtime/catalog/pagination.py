@@ -6,8 +6,8 @@ import base64
 import binascii
 import json
 
-from product_api.errors import MalformedRequest
-from product_api.models import is_valid_id
+from catalog.errors import MalformedRequest
+from catalog.models import is_valid_id
 
 _VERSION = 1
 MAX_TOKEN_LENGTH = 512

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import lru_cache
+from collections.abc import Iterator
 from typing import Any
 
-from product_api.errors import NotFound, PreconditionFailed
-from product_api.models import Product, ProductIn, new_id
-from product_api.settings import settings
+from catalog.errors import NotFound, PreconditionFailed
+from catalog.models import Product, ProductIn, new_id
+from catalog.settings import settings
 
 _OPTIONAL_FIELDS = ("description", "category", "stock")
 
@@ -24,6 +25,10 @@ def dynamodb_client() -> Any:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class AlreadyExists(Exception):
+    """A product with this id exists already (a create was repeated)."""
 
 
 class ProductRepository:
@@ -49,18 +54,33 @@ class ProductRepository:
     def _key_of(self, product_id: str) -> dict[str, Any]:
         return {self._key: {"S": product_id}}
 
-    def create(self, data: ProductIn) -> Product:
+    def create(self, data: ProductIn, *, product_id: str | None = None) -> Product:
+        """Write a new product (a fresh id unless ``product_id``); raises AlreadyExists if that id is taken."""
         now = _now()
-        product = Product(**data.model_dump(), id=new_id(), created_at=now, updated_at=now, version=1)
+        product = Product(**data.model_dump(), id=product_id or new_id(), created_at=now, updated_at=now, version=1)
         values = product.model_dump()
         values[self._key] = values.pop("id")
-        self._client.put_item(
-            TableName=self._table,
-            Item=self._to_item(values),
-            ConditionExpression="attribute_not_exists(#key)",
-            ExpressionAttributeNames={"#key": self._key},
-        )
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=self._to_item(values),
+                ConditionExpression="attribute_not_exists(#key)",
+                ExpressionAttributeNames={"#key": self._key},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise AlreadyExists(product.id) from None
         return product
+
+    def scan_all(self, *, page_size: int = 500) -> Iterator[Product]:
+        """Every product, each read strongly consistent, page by page."""
+        request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True, "Limit": page_size}
+        while True:
+            page = self._client.scan(**request)
+            for item in page.get("Items", []):
+                yield self._from_item(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def get(self, product_id: str) -> Product | None:
         item = self._client.get_item(TableName=self._table, Key=self._key_of(product_id), ConsistentRead=True)

@@ -1,0 +1,1 @@
+"""The product catalog domain shared by the functions: models, persistence, settings, errors."""

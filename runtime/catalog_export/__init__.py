@@ -1,0 +1,1 @@
+"""Scheduled catalog export onto the shared file system."""

@@ -1,0 +1,26 @@
+"""Serve GET /product/exports from the exports manifest (read-only mount; no dependencies)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+FIELDS = ("name", "created", "items", "bytes", "sha256")
+
+
+def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body), "isBase64Encoded": False}
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    try:
+        manifest = Path(os.environ["FILE_SYSTEM_PATH"]) / "exports" / "manifest.json"
+        entries = json.loads(manifest.read_text()) if manifest.is_file() else []
+        return _response(200, {"items": [{field: entry[field] for field in FIELDS} for entry in entries]})
+    except Exception:  # an unreadable manifest is a server fault: JSON 500 with the request id only
+        print(json.dumps({"message": "could not read the exports manifest", "request_id": request_id}))
+        error = {"code": "internal_error", "message": "internal error", **({"request_id": request_id} if request_id else {})}
+        return _response(500, {"error": error})

@@ -1,0 +1,1 @@
+"""Import worker: writes the items of bulk imports from the import queue."""

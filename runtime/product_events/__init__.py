@@ -1,0 +1,1 @@
+"""Product change events: publishes what the product table's stream says happened."""
