@@ -24,7 +24,9 @@ from catalog.repository import AlreadyExists, repository
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every record failed is reported record by record, not raised: Lambda retries it the
+# same way, and the function's Errors metric (a release's rollback alarm) stays for real faults.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def describe(error: ValidationError) -> str:

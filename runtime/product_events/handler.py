@@ -35,7 +35,9 @@ class EarlierRecordFailed(RuntimeError):
     """Not published, so that it is not published before the earlier record of its batch that failed."""
 
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# A batch whose every record failed is reported record by record, not raised: Lambda retries it the
+# same way, and the function's Errors metric (a release's rollback alarm) stays for real faults.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 # Whether a record of the batch being processed has failed; Powertools processes records in order.
 _batch = {"failed": False}
 

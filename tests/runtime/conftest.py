@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from devtools.events import rest_event
+from tests.runtime.workflows import emulator, system  # noqa: F401 - fixtures for the workflow tests
 from devtools.local_runtime import LocalLambdaContext, create_product_tables, reset_runtime_caches
 
 PRODUCT_TABLE = "product-test"
