@@ -21,7 +21,8 @@ def extra_functions(count: int) -> tuple:
             description=f"Benchmark function {index}",
             package="product_api",
             handler="product_api.handler.lambda_handler",
-            requirements="product_api.txt",
+            extra_packages=("catalog",),
+            requirements="catalog.txt",
             triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path=f"/extra{index}"), ApiRoute(method="POST", path=f"/extra{index}"))),),
             tables={"product": "read"},
         )

@@ -36,12 +36,13 @@ RESERVED_ENV_KEYS = frozenset(
 )
 
 
-def _resolved(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
-    from aws_cdk import Token  # only construct props carry tokens; configuration never does
+# How the CDK encodes an unresolved string (a reference resolved at deploy time) inside a Python str.
+# Checked here instead of Token.is_unresolved: one jsii round trip per variable added up on every synth.
+_STRING_TOKEN = "${Token["
 
-    return not Token.is_unresolved(value)
+
+def _resolved(value: Any) -> bool:
+    return not isinstance(value, str) or _STRING_TOKEN not in value
 
 
 def check_int_range(field: str, value: Any, bounds: tuple[int, int], unit: str) -> None:

@@ -19,7 +19,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs.errors import InvalidPropError
-from catalog_constructs.nag import acknowledge
+from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.rest_events import path_parameters_of
 
 READ_METHODS = frozenset({"GET"})
@@ -240,8 +240,7 @@ class ProductApi(Construct):
             f"{http_method} {path} is a public catalog read by design (api.authorize_reads=false); "
             "writes require a Cognito token and the stage is throttled."
         )
-        acknowledge(method, "AwsSolutions-APIG4", reason)
-        acknowledge(method, "AwsSolutions-COG4", reason)
+        acknowledge_all(method, {"AwsSolutions-APIG4": reason, "AwsSolutions-COG4": reason})
         return method
 
     @property

@@ -25,7 +25,7 @@ from catalog_constructs import lambda_limits
 from catalog_constructs.deployment_configs import lambda_deployment_config
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.lambda_limits import PYTHON_VERSIONS
-from catalog_constructs.nag import acknowledge
+from catalog_constructs.nag import acknowledge, acknowledge_all
 
 PYTHON_RUNTIMES: dict[str, lambda_.Runtime] = {
     "3.12": lambda_.Runtime.PYTHON_3_12,
@@ -135,6 +135,7 @@ class ServiceFunction(Construct):
             raise InvalidPropError("alias_name", alias_name, "letters, digits, - and _, not starting with a digit")
         super().__init__(scope, construct_id)
         self.timeout = Duration.seconds(timeout_seconds)
+        path = self.node.path  # read once: each read is a round trip into jsii
 
         self.log_group = logs.LogGroup(
             self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
@@ -144,7 +145,7 @@ class ServiceFunction(Construct):
             self,
             "ExecutionRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {self.node.path}",
+            description=f"Execution role of {path}",
         )
         self.log_group.grant_write(self.role)
         self.security_group: ec2.SecurityGroup | None = None
@@ -167,7 +168,7 @@ class ServiceFunction(Construct):
                 self,
                 "SecurityGroup",
                 vpc=vpc,
-                description=f"{self.node.path}: HTTPS to AWS APIs, NFS to its file system",
+                description=f"{path}: HTTPS to AWS APIs, NFS to its file system",
                 allow_all_outbound=False,
             )
             self.security_group.add_egress_rule(
@@ -201,7 +202,7 @@ class ServiceFunction(Construct):
         )
         self.version = self.function.current_version
         self.alias = lambda_.Alias(self, "Alias", alias_name=alias_name, version=self.version)
-        self.alarms = self._new_version_alarms(alias_name, rollback_alarms)
+        self.alarms = self._new_version_alarms(path, alias_name, rollback_alarms)
         self.deployment_group = codedeploy.LambdaDeploymentGroup(
             self,
             "DeploymentGroup",
@@ -269,22 +270,15 @@ class ServiceFunction(Construct):
         """Run ``hook`` after all traffic has shifted; a Failed report rolls the release back."""
         self.deployment_group.add_post_hook(hook)
 
-    def _new_version_metric(self, metric_name: str, alias_name: str) -> cloudwatch.Metric:
+    def _new_version_alarms(self, path: str, alias_name: str, thresholds: RollbackAlarms) -> list[cloudwatch.Alarm]:
         # Lambda publishes alias invocations with the version that ran them as ExecutedVersion; during
         # a deployment this dimension is the version being released, never the one being replaced.
-        return cloudwatch.Metric(
-            namespace="AWS/Lambda",
-            metric_name=metric_name,
-            dimensions_map={
-                "FunctionName": self.function.function_name,
-                "Resource": f"{self.function.function_name}:{alias_name}",
-                "ExecutedVersion": self.version.version,
-            },
-            statistic="Sum",
-            period=ALARM_PERIOD,
-        )
-
-    def _new_version_alarms(self, alias_name: str, thresholds: RollbackAlarms) -> list[cloudwatch.Alarm]:
+        function_name = self.function.function_name
+        dimensions = {
+            "FunctionName": function_name,
+            "Resource": f"{function_name}:{alias_name}",
+            "ExecutedVersion": self.version.version,
+        }
         metrics = {
             "Errors": thresholds.errors_per_minute,
             "Throttles": thresholds.throttles_per_minute,
@@ -293,10 +287,10 @@ class ServiceFunction(Construct):
             cloudwatch.Alarm(
                 self,
                 f"{name}Alarm",
-                alarm_description=(
-                    f"{name} of the version being released of {self.node.path}; stops and rolls back its deployment"
+                alarm_description=f"{name} of the version being released of {path}; stops and rolls back its deployment",
+                metric=cloudwatch.Metric(
+                    namespace="AWS/Lambda", metric_name=name, dimensions_map=dimensions, statistic="Sum", period=ALARM_PERIOD
                 ),
-                metric=self._new_version_metric(name, alias_name),
                 threshold=threshold,
                 evaluation_periods=thresholds.evaluation_minutes,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -306,13 +300,13 @@ class ServiceFunction(Construct):
         ]
 
     def _acknowledge_findings(self, python_version: str, invoked_asynchronously: bool) -> None:
+        on_function: dict[str, str] = {}
         if python_version != LATEST_PYTHON:
             reason = (
                 f"Python {python_version} was chosen in configuration (python_version); "
                 f"{LATEST_PYTHON} is allowed and recommended once the bundled dependencies are tested on it."
             )
-            acknowledge(self.function, "AwsSolutions-L1", reason)
-            acknowledge(self.function, "Serverless-LambdaLatestVersion", reason)
+            on_function.update({"AwsSolutions-L1": reason, "Serverless-LambdaLatestVersion": reason})
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
@@ -321,12 +315,12 @@ class ServiceFunction(Construct):
             "AWSLambdaVPCAccessExecutionRole and AWSXRayDaemonWriteAccess use '*' too).",
         )
         if not invoked_asynchronously:
-            acknowledge(
-                self.function,
-                "Serverless-LambdaDLQ",
+            on_function["Serverless-LambdaDLQ"] = (
                 "Invoked only synchronously (API Gateway, or an event source mapping with its own failure "
-                "destination): a failure goes back to the caller or the mapping, there is no asynchronous event to dead-letter.",
+                "destination): a failure goes back to the caller or the mapping, there is no asynchronous event to dead-letter."
             )
+        if on_function:
+            acknowledge_all(self.function, on_function)
         acknowledge(
             self.deployment_group,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",

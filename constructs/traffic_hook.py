@@ -11,7 +11,7 @@ from constructs import Construct
 
 from catalog_constructs import lambda_limits
 from catalog_constructs.errors import InvalidPropError
-from catalog_constructs.nag import acknowledge
+from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.service_function import LAMBDA_ARCHITECTURES, LATEST_PYTHON, PYTHON_RUNTIMES, ServiceFunction
 
 
@@ -58,10 +58,11 @@ class TrafficHook(Construct):
         environment = {"CHECK_EVENT": json.dumps(event, sort_keys=True), "CHECK_EXPECT": json.dumps(expect, sort_keys=True)}
         lambda_limits.check_environment(environment)
         super().__init__(scope, construct_id)
+        path = self.node.path
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
         self.role = iam.Role(
             self, "ExecutionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {self.node.path}",
+            description=f"Execution role of {path}",
         )
         self.log_group.grant_write(self.role)
         self.function = lambda_.Function(
@@ -93,19 +94,19 @@ class TrafficHook(Construct):
             "CodeDeploy's grant to invoke this hook (LambdaDeploymentGroup.add_pre_hook/add_post_hook): "
             "the ':*' covers the hook's own versions and aliases, of this one function only.",
         )
+        on_function = {
+            "Serverless-LambdaDLQ": (
+                "CodeDeploy waits for this hook's report: a hook that fails without reporting fails the "
+                "deployment (and rolls it back) at the lifecycle timeout, so no event is lost."
+            ),
+        }
         if python_version != LATEST_PYTHON:
             reason = f"The hook runs the same Python as the function it checks ({python_version}), chosen in configuration."
-            acknowledge(self.function, "AwsSolutions-L1", reason)
-            acknowledge(self.function, "Serverless-LambdaLatestVersion", reason)
+            on_function.update({"AwsSolutions-L1": reason, "Serverless-LambdaLatestVersion": reason})
+        acknowledge_all(self.function, on_function)
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; every other "
             "statement names the one version it invokes, its deployment group and its log group.",
-        )
-        acknowledge(
-            self.function,
-            "Serverless-LambdaDLQ",
-            "CodeDeploy waits for this hook's report: a hook that fails without reporting fails the "
-            "deployment (and rolls it back) at the lifecycle timeout, so no event is lost.",
         )

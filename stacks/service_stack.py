@@ -11,8 +11,6 @@ from aws_cdk import (
     Duration,
     Stack,
     aws_codedeploy as codedeploy,
-    aws_events as events,
-    aws_events_targets as events_targets,
     aws_lambda as lambda_,
     aws_lambda_event_sources as event_sources,
     aws_scheduler as scheduler,
@@ -22,7 +20,7 @@ from constructs import Construct
 
 from catalog_constructs.event_topic import EventTopic
 from catalog_constructs.failure_queue import FailureQueue
-from catalog_constructs.nag import acknowledge
+from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.product_api import ApiRoute, ProductApi
 from catalog_constructs.python_bundle import bundled_code
 from catalog_constructs.service_function import RollbackAlarms, ServiceFunction
@@ -251,13 +249,13 @@ class ServiceStack(Stack):
         if declaration.file_system is not None:
             self._stateful.file_system.grant_mount(fn, read_only=declaration.file_system.access == "read")
         if self._stateful.encryption_key is not None and "read_write" in declaration.tables.values():
-            for action, covers in (("kms:GenerateDataKey*", "GenerateDataKey variants"), ("kms:ReEncrypt*", "ReEncryptFrom/To")):
-                acknowledge(
-                    fn.role,
-                    f"AwsSolutions-IAM5[Action::{action}]",
+            acknowledge_all(fn.role, {
+                f"AwsSolutions-IAM5[Action::{action}]": (
                     "Granted by Table.grant_read_write_data on the one customer-managed table key: the action "
-                    f"wildcard covers the {covers} DynamoDB uses, on that key's ARN only.",
+                    f"wildcard covers the {covers} DynamoDB uses, on that key's ARN only."
                 )
+                for action, covers in (("kms:GenerateDataKey*", "GenerateDataKey variants"), ("kms:ReEncrypt*", "ReEncryptFrom/To"))
+            })
 
     def _stream_trigger(self, cid: str, fn: ServiceFunction, trigger: StreamTrigger) -> None:
         failures = FailureQueue(
@@ -304,6 +302,9 @@ class ServiceStack(Stack):
                 ),
             )
         else:
+            # Imported here: only rule schedules need them, and each aws-cdk-lib module costs import time on every synth.
+            from aws_cdk import aws_events as events, aws_events_targets as events_targets
+
             events.Rule(
                 self,
                 f"{cid}Schedule",

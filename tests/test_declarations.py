@@ -78,3 +78,14 @@ def test_a_configured_table_stream_must_match_the_view_the_triggers_need():
                                 "table": {"stream": "KEYS_ONLY"}})
     with pytest.raises(InvalidPropError, match=r"^stages.qa.table.stream: 'KEYS_ONLY' is not allowed; expected NEW_AND_OLD_IMAGES"):
         check_stage_settings((declare(triggers=(StreamTrigger(table="product"),)),), config)
+
+
+def test_the_benchmark_declarations_are_valid_and_their_files_exist():
+    from bench.scaling_app import extra_functions
+    from tests.conftest import ROOT
+
+    extras = extra_functions(3)
+    check_declarations(FUNCTIONS + extras)
+    for declaration in extras:
+        assert (ROOT / "runtime" / "requirements" / declaration.requirements).is_file()
+        assert all((ROOT / "runtime" / package / "__init__.py").is_file() for package in (declaration.package, *declaration.extra_packages))

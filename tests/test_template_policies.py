@@ -181,15 +181,20 @@ def unsuppressed_findings(request, tmp_path_factory):
     import app  # noqa: F401 - loads every stack and construct module, so all importers of acknowledge are found
     from stacks import product_service_stage  # noqa: F401
 
-    original = nag.acknowledge
+    originals = {"acknowledge": nag.acknowledge, "acknowledge_all": nag.acknowledge_all}
     recorded: list[tuple[str, str, str]] = []
+
+    def record_all(construct, reasons):
+        recorded.extend((construct.node.path, rule, reason) for rule, reason in reasons.items())
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(nag, "Validations", None)  # any acknowledgement that still reaches CDK fails loudly
-        patch.setattr(nag, "acknowledge", lambda construct, rule, reason: recorded.append((construct.node.path, rule, reason)))
+        replacements = {"acknowledge_all": record_all, "acknowledge": lambda construct, rule, reason: record_all(construct, {rule: reason})}
         # Found, not listed: a new module that acknowledges findings cannot slip past this check.
         for module in list(sys.modules.values()):
-            if module is not nag and getattr(module, "acknowledge", None) is original:
-                patch.setattr(module, "acknowledge", nag.acknowledge)
+            for name, original in originals.items():
+                if getattr(module, name, None) is original:
+                    patch.setattr(module, name, replacements[name])
         outdir = tmp_path_factory.mktemp("unsuppressed")
         build = (lambda app: build_generated_app(app, outdir)) if request.param == "generated" else None
         assembly = synthesize(outdir / "cdk.out", build=build)
