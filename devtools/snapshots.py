@@ -63,8 +63,21 @@ def normalize(template: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def dump(template: dict[str, Any]) -> str:
-    return json.dumps(normalize(template), indent=2, sort_keys=True) + "\n"
+# The snapshot key holding what the template does not: how the stack is deployed (termination
+# protection, environment, tags), so a review sees those change too.
+DEPLOYMENT = "Deployment"
+
+
+def snapshot(template: dict[str, Any], deployment: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The normalized template, with the stack's deployment properties beside it."""
+    result = normalize(template)
+    if deployment is not None:
+        result[DEPLOYMENT] = deployment
+    return result
+
+
+def dump(template: dict[str, Any], deployment: dict[str, Any] | None = None) -> str:
+    return json.dumps(snapshot(template, deployment), indent=2, sort_keys=True) + "\n"
 
 
 def load_snapshots(directory: Path = SNAPSHOT_DIR) -> dict[str, dict[str, Any]]:
@@ -92,11 +105,17 @@ def load_snapshots_at(ref: str) -> dict[str, dict[str, Any]]:
 
 def current_snapshots() -> dict[str, dict[str, Any]]:
     """Synthesize now and normalize every stack."""
+    return current_synth()[0]
+
+
+def current_synth() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Synthesize now: (snapshots, raw templates) of every stack."""
     from devtools.synth import synthesize
 
     with tempfile.TemporaryDirectory(prefix="cdk.out.") as outdir:
         assembly = synthesize(Path(outdir))
-    return {name: json.loads(dump(template)) for name, template in assembly.templates.items()}
+    snapshots = {name: snapshot(template, assembly.deployments.get(name)) for name, template in assembly.templates.items()}
+    return snapshots, assembly.templates
 
 
 def write_snapshots(snapshots: dict[str, dict[str, Any]], directory: Path = SNAPSHOT_DIR) -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ class Assembly:
     templates: dict[str, dict[str, Any]]  # "prod/Service" -> template
     validation_report: dict[str, Any] | None
     synth_error: str | None
+    # "prod/Service" -> how the stack is deployed (not in its template): name, environment, protection, tags
+    deployments: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def read_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
@@ -36,6 +38,24 @@ def read_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
             name = artifact.get("displayName", artifact_id)
             templates[name] = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
     return templates
+
+
+def read_deployments(outdir: Path) -> dict[str, dict[str, Any]]:
+    """Every stack's deployment properties from the cloud assembly manifests, by display name."""
+    deployments: dict[str, dict[str, Any]] = {}
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    for artifact_id, artifact in manifest.get("artifacts", {}).items():
+        if artifact["type"] == "cdk:cloud-assembly":
+            deployments.update(read_deployments(outdir / artifact["properties"]["directoryName"]))
+        elif artifact["type"] == "aws:cloudformation:stack":
+            properties = artifact["properties"]
+            deployments[artifact.get("displayName", artifact_id)] = {
+                "StackName": properties.get("stackName", artifact_id),
+                "Environment": artifact.get("environment"),
+                "TerminationProtection": bool(properties.get("terminationProtection", False)),
+                "Tags": properties.get("tags", {}),
+            }
+    return deployments
 
 
 def synthesize(outdir: Path, context: dict[str, Any] | None = None, build: Callable[[Any], Any] | None = None) -> Assembly:
@@ -57,4 +77,4 @@ def synthesize(outdir: Path, context: dict[str, Any] | None = None, build: Calla
         error = str(exc)
     report_path = outdir / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else None
-    return Assembly(outdir, read_assembly(outdir), report, error)
+    return Assembly(outdir, read_assembly(outdir), report, error, read_deployments(outdir))

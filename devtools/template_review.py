@@ -67,17 +67,24 @@ def all_changes(base: Templates, current: Templates) -> list[ResourceChange]:
     return changes
 
 
-def load_acknowledgements() -> set[tuple[str, str]]:
-    """(stack, logical id) pairs whose replacement or deletion a reviewer accepted, each with a reason."""
+def acknowledgement_entries() -> list[dict[str, Any]]:
+    """What reviewers accepted, each with a reason: ``{stack, logical_id, reason, property?}``.
+
+    One file for both gates: an entry accepts the replacement or deletion of a stateful resource, and
+    the risks found on it (only the one ``property``, when given).
+    """
     if not ACKNOWLEDGEMENTS.exists():
-        return set()
+        return []
     entries = json.loads(ACKNOWLEDGEMENTS.read_text())
-    accepted = set()
     for entry in entries:
         if len(str(entry.get("reason", "")).strip()) < 20:
             raise ValueError(f"{ACKNOWLEDGEMENTS.name}: {entry.get('logical_id')!r} needs a reason (20+ characters)")
-        accepted.add((entry["stack"], entry["logical_id"]))
-    return accepted
+    return entries
+
+
+def load_acknowledgements() -> set[tuple[str, str]]:
+    """(stack, logical id) pairs whose replacement or deletion a reviewer accepted, each with a reason."""
+    return {(entry["stack"], entry["logical_id"]) for entry in acknowledgement_entries() if "property" not in entry}
 
 
 def guard_failures(base: Templates, current: Templates, acknowledged: set[tuple[str, str]] | None = None) -> list[str]:
@@ -160,23 +167,52 @@ def _format_rule(item: tuple[str, ...]) -> str:
     return f"- {direction} {protocol} {ports} {'from' if direction == 'ingress' else 'to'} `{peer}` ({group})"
 
 
-def review_markdown(base: Templates, current: Templates, *, base_label: str) -> str:
-    """A pull-request-sized markdown report of what changed, per stack."""
+def risks_markdown(risks: list[Any], open_risks: list[Any]) -> list[str]:
+    """The Risks section: every finding, marked when a reviewer has acknowledged it."""
+    lines = ["## Risks", ""]
+    if not risks:
+        return lines + ["None found: no protection, access, IAM, network or messaging safeguard is weakened.", ""]
+    for risk in risks:
+        state = "**unacknowledged**" if risk in open_risks else "acknowledged"
+        lines.append(f"- {risk.kind}, {state}: {risk.line()}")
+    if open_risks:
+        lines += ["", f"Acknowledge each with a reason in `{ACKNOWLEDGEMENTS.name}` "
+                      '(`{"stack", "logical_id", "property", "reason"}`) if it is intended.']
+    return lines + [""]
+
+
+def review_markdown(
+    base: Templates, current: Templates, *, base_label: str, risks: list[Any] | None = None,
+    open_risks: list[Any] | None = None, plan_lines: list[str] | None = None,
+) -> str:
+    """A pull-request-sized markdown report: risks, stateful resources at risk, release plan, changes per stack."""
     lines = ["# Infrastructure change review", "", f"Compared with: {base_label}.", ""]
+    if risks is not None:
+        lines += risks_markdown(risks, open_risks or [])
     failures = guard_failures(base, current)
     if failures:
         lines += ["## :warning: Stateful resources at risk", ""] + [f"- {f}" for f in failures] + [""]
+    if plan_lines:
+        lines += plan_lines
+    lines += ["## Changes", ""]
     any_change = False
     for stack in sorted(set(base) | set(current)):
         old, new = base.get(stack, {}), current.get(stack, {})
         changes = resource_changes(stack, old, new)
+        deployment_old, deployment_new = old.get("Deployment") or {}, new.get("Deployment") or {}
+        deployment = [
+            f"- stack {key}: `{_compact(deployment_old.get(key))}` → `{_compact(deployment_new.get(key))}`"
+            for key in sorted(set(deployment_old) | set(deployment_new)) if deployment_old.get(key) != deployment_new.get(key)
+        ] if old and new else []
         widened, narrowed = sorted(permissions(new) - permissions(old)), sorted(permissions(old) - permissions(new))
         opened, closed = sorted(network_rules(new) - network_rules(old)), sorted(network_rules(old) - network_rules(new))
-        if not (changes or widened or narrowed or opened or closed):
+        if not (changes or widened or narrowed or opened or closed or deployment):
             continue
         any_change = True
         counts = {kind: sum(c.kind == kind for c in changes) for kind in ("added", "modified", "replaced", "deleted")}
-        lines += [f"## {stack}", "", ", ".join(f"{n} {kind}" for kind, n in counts.items()), ""]
+        lines += [f"### {stack}", "", ", ".join(f"{n} {kind}" for kind, n in counts.items()), ""]
+        if deployment:
+            lines += deployment + [""]
         if changes:
             lines += ["| change | logical id | type | properties |", "| --- | --- | --- | --- |"]
             for change in changes:

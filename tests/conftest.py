@@ -97,7 +97,10 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
     generated = synthesize(workdir / "cdk.out", build=lambda cdk_app: build_generated_app(cdk_app, workdir))
     # cfn-lint takes ~10 s: it runs on the other core while the rest of the suite goes on.
     linting = start_cfn_lint(outdir, generated.outdir)
-    yield SynthesizedApp(app.outdir, app.templates, app.validation_report, app.synth_error, linting, generated)
+    yield SynthesizedApp(
+        outdir=app.outdir, templates=app.templates, validation_report=app.validation_report, synth_error=app.synth_error,
+        deployments=app.deployments, cfn_lint=linting, generated=generated,
+    )
     linting.kill()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-LIBRARY = ("snapshots", "template_review", "replacement_properties", "synth")
+LIBRARY = ("snapshots", "template_review", "replacement_properties", "synth", "risks", "release_plan")
 
 
 def devtools_imports(module: str) -> set[str]:

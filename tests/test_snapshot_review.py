@@ -26,9 +26,9 @@ def committed():
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_snapshot_matches_the_synthesized_template(templates, stack):
+def test_snapshot_matches_the_synthesized_template(synthesized, stack):
     path = snapshots.SNAPSHOT_DIR / snapshots.snapshot_name(stack)
-    current = snapshots.dump(templates[stack])
+    current = snapshots.dump(synthesized.templates[stack], synthesized.deployments[stack])
     if path.read_text() != current:
         diff = "".join(list(difflib.unified_diff(path.read_text().splitlines(True), current.splitlines(True), str(path), "synth"))[:60])
         pytest.fail(f"{stack} changed; review the diff, then run `make snapshot-update`:\n{diff}")
@@ -70,7 +70,7 @@ def dev_with_new_code_and_memory(tmp_path_factory, monkeypatch_module):
     context["stage"] = "dev"
     context["stages"]["dev"].setdefault("functions", {})["product"] = {"memory_size": 1024}
     assembly = synthesize(tmp_path_factory.mktemp("dev-changed"), context)
-    normalized = {name: json.loads(snapshots.dump(t)) for name, t in assembly.templates.items()}
+    normalized = {name: snapshots.snapshot(t, assembly.deployments[name]) for name, t in assembly.templates.items()}
     return normalized, assembly.templates
 
 
@@ -119,8 +119,8 @@ def test_the_report_says_which_property_changed(dev_changed, committed):
     assert "dev/Network" not in report and "at risk" not in report
 
 
-def test_guard_passes_the_current_synth(committed, templates):
-    current = {name: json.loads(snapshots.dump(t)) for name, t in templates.items()}
+def test_guard_passes_the_current_synth(committed, synthesized):
+    current = {name: snapshots.snapshot(t, synthesized.deployments[name]) for name, t in synthesized.templates.items()}
     assert guard_failures(committed, current) == []
 
 
@@ -176,10 +176,19 @@ def test_the_report_of_no_change_says_so(committed):
 def test_snapshot_update_refuses_an_unacknowledged_table_replacement(committed, monkeypatch, capsys):
     current = copy.deepcopy(committed)
     current["prod/Stateful"]["Resources"][table_id(committed["prod/Stateful"])]["Properties"]["TableName"] = "catalog"
-    monkeypatch.setattr(snapshots, "current_snapshots", lambda: current)
+    monkeypatch.setattr(snapshots, "current_synth", lambda: (current, {}))
     monkeypatch.setattr(snapshots, "write_snapshots", lambda *_: pytest.fail("snapshots must not be written"))
     assert snapshot_cli.main(["update"]) == 1
     assert "would be replaced: changing TableName" in capsys.readouterr().err
+
+
+def test_snapshot_update_refuses_an_unacknowledged_risk(committed, monkeypatch, capsys):
+    current = copy.deepcopy(committed)
+    current["prod/Stateful"]["Deployment"]["TerminationProtection"] = False
+    monkeypatch.setattr(snapshots, "current_synth", lambda: (current, {}))
+    monkeypatch.setattr(snapshots, "write_snapshots", lambda *_: pytest.fail("snapshots must not be written"))
+    assert snapshot_cli.main(["update"]) == 1
+    assert "TerminationProtection: `true` → `false`" in capsys.readouterr().err
 
 
 def test_replacement_properties_are_the_ones_cfn_lint_schemas_give(committed):

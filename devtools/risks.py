@@ -1,0 +1,385 @@
+"""Security and data-protection regressions in a template change: what a reviewer must not miss.
+
+Works on snapshots (normalized templates plus each stack's ``Deployment`` properties), offline. Each
+rule is one small function over a resource type's old and new properties; a finding names the stack,
+the logical id, the property, old -> new, and why it matters. Policies are compared as sets of
+(holder, effect, action, resource, principal, condition) tuples with the logical ids left as they are
+on both sides, so reordering statements or actions is never a finding.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from devtools.snapshots import DEPLOYMENT
+
+Templates = Mapping[str, dict[str, Any]]
+KEEPING = ("Retain", "RetainExceptOnCreate", "Snapshot")
+STATEFUL = ("AWS::DynamoDB::Table", "AWS::EFS::FileSystem", "AWS::Cognito::UserPool", "AWS::KMS::Key", "AWS::SQS::Queue")
+# Actions with no resource-level permissions: '*' is the only resource they take (AWS's own managed
+# policies for Lambda in a VPC and X-Ray do the same); cdk-nag acknowledges them with that reason.
+RESOURCELESS_ACTIONS = frozenset({
+    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+})
+MANAGED_POLICY = json.dumps("attached managed policy")
+BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "FullAccess")
+
+
+@dataclass(frozen=True)
+class Risk:
+    kind: str  # data-protection | access | iam | network | messaging
+    stack: str
+    logical_id: str
+    property: str
+    old: Any
+    new: Any
+    why: str
+
+    def line(self) -> str:
+        return f"`{self.stack}` `{self.logical_id}` {self.property}: `{_short(self.old)}` → `{_short(self.new)}`. {self.why}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _get(props: Mapping[str, Any] | None, path: str) -> Any:
+    value: Any = props or {}
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+Rule = Callable[[str, str, dict[str, Any], dict[str, Any]], Iterable[Risk]]
+RULES: dict[str, list[Rule]] = {}
+
+
+def rule(*resource_types: str) -> Callable[[Rule], Rule]:
+    def register(function: Rule) -> Rule:
+        for resource_type in resource_types:
+            RULES.setdefault(resource_type, []).append(function)
+        return function
+
+    return register
+
+
+def _turned_off(kind: str, stack: str, lid: str, old: dict, new: dict, path: str, on: Callable[[Any], bool], why: str) -> Iterable[Risk]:
+    before, after = _get(old.get("Properties"), path), _get(new.get("Properties"), path)
+    if on(before) and not on(after):
+        yield Risk(kind, stack, lid, path, before, after, why)
+
+
+# --- Data protection ------------------------------------------------------------------------------
+
+@rule(*STATEFUL)
+def removal_policies(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+        before, after = old.get(policy, "Delete"), new.get(policy, "Delete")
+        if before in KEEPING and after not in KEEPING:
+            yield Risk("data-protection", stack, lid, policy, before, after,
+                       f"Deleting or replacing this {new['Type']} would now destroy its data instead of keeping it.")
+
+
+@rule("AWS::DynamoDB::Table")
+def table_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    yield from _turned_off("data-protection", stack, lid, old, new, "DeletionProtectionEnabled", lambda v: v is True,
+                           "The table can now be deleted, even by CloudFormation.")
+    yield from _turned_off("data-protection", stack, lid, old, new, "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled",
+                           lambda v: v is True, "Lost or corrupted items can no longer be restored to any second of the last 35 days.")
+    yield from _turned_off("data-protection", stack, lid, old, new, "SSESpecification.KMSMasterKeyId", lambda v: v is not None,
+                           "The table moves from its customer-managed key to an AWS-owned key: key policy, rotation and audit of its use are gone.")
+
+
+@rule("AWS::EFS::FileSystem")
+def file_system_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    yield from _turned_off("data-protection", stack, lid, old, new, "BackupPolicy.Status", lambda v: v == "ENABLED",
+                           "The file system is no longer in AWS Backup's daily plan.")
+    yield from _turned_off("data-protection", stack, lid, old, new, "Encrypted", lambda v: v is True,
+                           "Files would be stored unencrypted at rest.")
+
+
+@rule("AWS::KMS::Key")
+def key_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    yield from _turned_off("data-protection", stack, lid, old, new, "EnableKeyRotation", lambda v: v is True,
+                           "The key material is no longer rotated yearly.")
+    before, after = _get(old.get("Properties"), "PendingWindowInDays") or 30, _get(new.get("Properties"), "PendingWindowInDays") or 30
+    if after < before:
+        yield Risk("data-protection", stack, lid, "PendingWindowInDays", before, after,
+                   "A scheduled deletion of the key (and of everything only it can decrypt) can no longer be cancelled for as long.")
+
+
+@rule("AWS::Cognito::UserPool")
+def user_pool_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    yield from _turned_off("data-protection", stack, lid, old, new, "DeletionProtection", lambda v: v == "ACTIVE",
+                           "The user pool, and every user in it, can now be deleted.")
+    yield from _turned_off("access", stack, lid, old, new, "AdminCreateUserConfig.AllowAdminCreateUserOnly", lambda v: v is True,
+                           "Anyone can now sign up and get a token that authorizes writes.")
+    strength = {"ON": 2, "OPTIONAL": 1, "OFF": 0}
+    before, after = _get(old.get("Properties"), "MfaConfiguration") or "OFF", _get(new.get("Properties"), "MfaConfiguration") or "OFF"
+    if strength.get(after, 0) < strength.get(before, 0):
+        yield Risk("access", stack, lid, "MfaConfiguration", before, after, "Users can now sign in without a second factor.")
+    old_policy = _get(old.get("Properties"), "Policies.PasswordPolicy") or {}
+    new_policy = _get(new.get("Properties"), "Policies.PasswordPolicy") or {}
+    if (new_policy.get("MinimumLength") or 8) < (old_policy.get("MinimumLength") or 8):
+        yield Risk("access", stack, lid, "Policies.PasswordPolicy.MinimumLength", old_policy.get("MinimumLength"), new_policy.get("MinimumLength"),
+                   "Shorter passwords are easier to guess.")
+    for requirement in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"):
+        if old_policy.get(requirement) is True and new_policy.get(requirement) is not True:
+            yield Risk("access", stack, lid, f"Policies.PasswordPolicy.{requirement}", True, new_policy.get(requirement),
+                       "A weaker password policy makes accounts easier to take over.")
+
+
+# --- Access -----------------------------------------------------------------------------------------
+
+@rule("AWS::ApiGateway::Method")
+def method_authorization(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    props_old, props_new = old.get("Properties", {}), new.get("Properties", {})
+    if props_new.get("HttpMethod") != "OPTIONS":  # a CORS preflight is never authorized
+        before, after = props_old.get("AuthorizationType", "NONE"), props_new.get("AuthorizationType", "NONE")
+        if before != "NONE" and after == "NONE":
+            yield Risk("access", stack, lid, "AuthorizationType", before, after, "The method now answers anyone, without a token.")
+        elif "AuthorizerId" in props_old and "AuthorizerId" not in props_new:
+            yield Risk("access", stack, lid, "AuthorizerId", props_old["AuthorizerId"], None, "The method no longer checks tokens with its authorizer.")
+    origin = "IntegrationResponses"
+    allowed_old = _cors_origins(props_old.get("Integration", {}).get(origin, []))
+    allowed_new = _cors_origins(props_new.get("Integration", {}).get(origin, []))
+    if allowed_new - allowed_old:
+        yield Risk("access", stack, lid, "Access-Control-Allow-Origin", sorted(allowed_old), sorted(allowed_new),
+                   "Browsers on " + ", ".join(sorted(allowed_new - allowed_old)) + " may now call the API with the user's credentials.")
+
+
+def _cors_origins(responses: list[dict[str, Any]]) -> set[str]:
+    origins = set()
+    for response in responses:
+        value = (response.get("ResponseParameters") or {}).get("method.response.header.Access-Control-Allow-Origin")
+        if isinstance(value, str):
+            origins.add(value.strip("'"))
+        # More origins than one: CDK echoes each allowed one from a VTL template (#if($origin == "https://..."))
+        for template in (response.get("ResponseTemplates") or {}).values():
+            origins.update(re.findall(r'\$origin == "([^"]+)"', str(template)))
+    return origins
+
+
+@rule("AWS::Lambda::Permission", "AWS::Lambda::Url")
+def invoke_principals(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    if new["Type"] == "AWS::Lambda::Url":
+        if old.get("Properties", {}).get("AuthType") != "NONE" and new.get("Properties", {}).get("AuthType") == "NONE":
+            yield Risk("access", stack, lid, "AuthType", old.get("Properties", {}).get("AuthType"), "NONE", "The function URL now answers anyone.")
+        return
+    before, after = old.get("Properties", {}).get("Principal"), new.get("Properties", {}).get("Principal")
+    if after != before and (after == "*" or not str(after).endswith(".amazonaws.com")):
+        yield Risk("access", stack, lid, "Principal", before, after, "A new principal (or anyone) may invoke the function.")
+
+
+# --- Messaging ------------------------------------------------------------------------------------
+
+@rule("AWS::SQS::Queue")
+def queue_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    def encrypted(props: dict) -> bool:
+        return props.get("SqsManagedSseEnabled") is True or props.get("KmsMasterKeyId") is not None
+
+    if encrypted(old.get("Properties", {})) and not encrypted(new.get("Properties", {})):
+        yield Risk("messaging", stack, lid, "SqsManagedSseEnabled/KmsMasterKeyId", "encrypted", "unencrypted", "Messages would rest unencrypted.")
+    yield from _turned_off("messaging", stack, lid, old, new, "RedrivePolicy", lambda v: v is not None,
+                           "A message that keeps failing is no longer moved to a dead-letter queue: it is retried until it expires, then lost.")
+
+
+@rule("AWS::SNS::Topic")
+def topic_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    yield from _turned_off("messaging", stack, lid, old, new, "KmsMasterKeyId", lambda v: v is not None, "Events would rest unencrypted.")
+
+
+@rule("AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig")
+def failure_destinations(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    yield from _turned_off("messaging", stack, lid, old, new, "DestinationConfig.OnFailure.Destination", lambda v: v is not None,
+                           "What the function gives up on is no longer kept anywhere: it is dropped silently.")
+
+
+@rule("AWS::Scheduler::Schedule")
+def schedule_dead_letter(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    yield from _turned_off("messaging", stack, lid, old, new, "Target.DeadLetterConfig.Arn", lambda v: v is not None,
+                           "An invocation the schedule cannot deliver is no longer kept: it is dropped silently.")
+
+
+# --- Network ----------------------------------------------------------------------------------------
+
+@rule("AWS::Lambda::Function")
+def function_leaves_vpc(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+    yield from _turned_off("network", stack, lid, old, new, "VpcConfig", lambda v: v is not None,
+                           "The function leaves the VPC: its security group, private subnets and endpoints no longer constrain it.")
+
+
+def _rules_of(template: dict[str, Any]) -> set[tuple[str, ...]]:
+    found = set()
+
+    def add(group: str, direction: str, props: dict[str, Any]) -> None:
+        peer = next((props[k] for k in ("CidrIp", "CidrIpv6", "SourceSecurityGroupId", "DestinationSecurityGroupId",
+                                        "SourcePrefixListId", "DestinationPrefixListId") if k in props), "-")
+        found.add((group, direction, str(props.get("IpProtocol")), str(props.get("FromPort", "all")), str(props.get("ToPort", "all")),
+                   json.dumps(peer, sort_keys=True)))
+
+    for lid, resource in template.get("Resources", {}).items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::EC2::SecurityGroup":
+            for item in props.get("SecurityGroupIngress", []):
+                add(lid, "ingress", item)
+            for item in props.get("SecurityGroupEgress", []):
+                add(lid, "egress", item)
+        elif resource["Type"] in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
+            add(json.dumps(props.get("GroupId"), sort_keys=True), "ingress" if resource["Type"].endswith("Ingress") else "egress", props)
+    return found
+
+
+def network_risks(stack: str, old: dict[str, Any], new: dict[str, Any]) -> Iterable[Risk]:
+    for group, direction, protocol, low, high, peer in sorted(_rules_of(new) - _rules_of(old)):
+        everyone = peer in ('"0.0.0.0/0"', '"::/0"')
+        all_ports = protocol == "-1" or (low in ("0", "all") and high in ("65535", "all"))
+        if direction == "ingress" and everyone:
+            yield Risk("network", stack, group, "SecurityGroupIngress", None, f"{protocol} {low}-{high} from {json.loads(peer)}",
+                       "The internet can now open connections to what this group protects.")
+        elif direction == "egress" and all_ports:
+            yield Risk("network", stack, group, "SecurityGroupEgress", None, f"all ports to {json.loads(peer)}",
+                       "The group may now send anything anywhere (exfiltration is no longer limited to HTTPS and NFS).")
+
+
+# --- IAM --------------------------------------------------------------------------------------------
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def grants(template: dict[str, Any]) -> set[tuple[str, ...]]:
+    """(holder, effect, action, resource, principal, condition) for every statement of every policy."""
+    found: set[tuple[str, ...]] = set()
+
+    def add(holder: str, document: Any) -> None:
+        for statement in _as_list((document or {}).get("Statement", [])):
+            principal = json.dumps(statement.get("Principal"), sort_keys=True) if "Principal" in statement else ""
+            condition = json.dumps(statement.get("Condition"), sort_keys=True) if "Condition" in statement else ""
+            for action in _as_list(statement.get("Action", statement.get("NotAction", []))):
+                for resource in _as_list(statement.get("Resource", statement.get("NotResource", "-"))):
+                    found.add((holder, statement.get("Effect", "Allow"), json.dumps(action, sort_keys=True),
+                               json.dumps(resource, sort_keys=True), principal, condition))
+
+    for lid, resource in template.get("Resources", {}).items():
+        props = resource.get("Properties", {})
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for role in props.get("Roles", []) or [{"Ref": lid}]:
+                add(json.dumps(role, sort_keys=True), props.get("PolicyDocument"))
+        elif resource["Type"] == "AWS::IAM::Role":
+            add(f"{lid} (trust)", props.get("AssumeRolePolicyDocument"))
+            for policy in props.get("Policies", []):
+                add(lid, policy.get("PolicyDocument"))
+            for arn in props.get("ManagedPolicyArns", []):
+                found.add((lid, "Allow", MANAGED_POLICY, json.dumps(arn, sort_keys=True), "", ""))
+        elif resource["Type"] in ("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy"):
+            add(lid, props.get("PolicyDocument"))
+        elif resource["Type"] == "AWS::EFS::FileSystem":
+            add(lid, props.get("FileSystemPolicy"))
+    return found
+
+
+def _wildcard_action(action: str) -> bool:
+    return "*" in action
+
+
+def _wildcard_resource(action: str, resource: str) -> bool:
+    return resource == '"*"' and json.loads(action) not in RESOURCELESS_ACTIONS
+
+
+def _open_principal(principal: str) -> bool:
+    """Anyone (``*``), or an account named literally (ours is always a reference to AWS::AccountId)."""
+    if not principal:
+        return False
+    value = json.loads(principal)
+    if value == "*":
+        return True
+    for aws in _as_list(value.get("AWS", [])) if isinstance(value, dict) else []:
+        if aws == "*" or (isinstance(aws, str) and re.match(r"^(arn:aws[\w-]*:iam::)?\d{12}", aws)):
+            return True
+    return False
+
+
+def iam_risks(stack: str, old: dict[str, Any], new: dict[str, Any]) -> Iterable[Risk]:
+    before, after = grants(old), grants(new)
+    holders_before = {(g[0], g[2]): g for g in before}
+    for holder, effect, action, resource, principal, condition in sorted(after - before):
+        if effect != "Allow":
+            continue
+        shown = f"{effect} {json.loads(action)} on {json.loads(resource)}" + (f" to {json.loads(principal)}" if principal else "")
+        if action == MANAGED_POLICY:
+            if any(name in resource for name in BROAD_MANAGED_POLICIES):
+                yield Risk("iam", stack, holder, "ManagedPolicyArns", None, json.loads(resource),
+                           "An AWS managed policy of the admin/full-access kind grants far more than the role needs.")
+            continue
+        if _wildcard_action(action):
+            yield Risk("iam", stack, holder, "Action", None, shown, "A wildcard action grants every present and future action it matches.")
+        elif _wildcard_resource(action, resource):
+            previous = holders_before.get((holder, action))
+            yield Risk("iam", stack, holder, "Resource", json.loads(previous[3]) if previous else None, shown,
+                       "The action now applies to every resource of its kind in the account.")
+        elif "*" in resource and (holder, action) in holders_before and "*" not in holders_before[(holder, action)][3]:
+            yield Risk("iam", stack, holder, "Resource", json.loads(holders_before[(holder, action)][3]), shown,
+                       "The statement now matches a wider ARN pattern than before.")
+        if _open_principal(principal):
+            yield Risk("iam", stack, holder, "Principal", None, shown, "Anyone, or another account, is now admitted by this policy.")
+
+
+# --- Stacks and the report ------------------------------------------------------------------------
+
+def stack_risks(stack: str, old: dict[str, Any], new: dict[str, Any]) -> list[Risk]:
+    """Every risk one stack's change carries (a stack absent on one side is compared with an empty one)."""
+    found: list[Risk] = []
+    before, after = old.get(DEPLOYMENT) or {}, new.get(DEPLOYMENT) or {}
+    if before.get("TerminationProtection") and not after.get("TerminationProtection"):
+        found.append(Risk("data-protection", stack, "(stack)", "TerminationProtection", True, after.get("TerminationProtection", False),
+                          "`cdk destroy` (or a deleted pipeline stage) can now delete the stack and what it does not retain."))
+    old_resources, new_resources = old.get("Resources", {}), new.get("Resources", {})
+    for lid in sorted(set(old_resources) & set(new_resources)):
+        if old_resources[lid]["Type"] != new_resources[lid]["Type"]:
+            continue
+        for check in RULES.get(new_resources[lid]["Type"], []):
+            found.extend(check(stack, lid, old_resources[lid], new_resources[lid]))
+    for lid in sorted(set(old_resources) - set(new_resources)):
+        resource = old_resources[lid]
+        if resource["Type"] == "AWS::WAFv2::WebACLAssociation":
+            found.append(Risk("access", stack, lid, "(resource)", resource.get("Properties", {}).get("WebACLArn"), None,
+                              "The API is no longer behind its web ACL (rate limits, IP and managed rules)."))
+        if resource["Type"] in ("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy") and '"aws:SecureTransport": "false"' in json.dumps(resource, sort_keys=True):
+            found.append(Risk("messaging", stack, lid, "(resource)", "TLS-only policy", None,
+                              "The queue or topic no longer refuses unencrypted (non-TLS) requests."))
+    for lid in sorted(set(old_resources) & set(new_resources)):
+        resource_old, resource_new = old_resources[lid], new_resources[lid]
+        if resource_new["Type"] in ("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+            tls = '"aws:SecureTransport": "false"'
+            if tls in json.dumps(resource_old, sort_keys=True) and tls not in json.dumps(resource_new, sort_keys=True):
+                found.append(Risk("messaging", stack, lid, "PolicyDocument", "TLS-only", "TLS not required",
+                                  "The queue or topic no longer refuses unencrypted (non-TLS) requests."))
+    found.extend(iam_risks(stack, old, new))
+    found.extend(network_risks(stack, old, new))
+    return found
+
+
+def all_risks(base: Templates, current: Templates) -> list[Risk]:
+    return [risk for stack in sorted(set(base) | set(current)) for risk in stack_risks(stack, base.get(stack, {}), current.get(stack, {}))]
+
+
+def unacknowledged(risks: list[Risk], acknowledgements: list[dict[str, Any]]) -> list[Risk]:
+    """Risks no acknowledgement (stack, logical id and, when given, property) covers."""
+    def covered(risk: Risk) -> bool:
+        return any(
+            entry.get("stack") == risk.stack and entry.get("logical_id") == risk.logical_id
+            and entry.get("property", risk.property) == risk.property
+            for entry in acknowledgements
+        )
+
+    return [risk for risk in risks if not covered(risk)]
