@@ -18,6 +18,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from catalog_constructs.arns import check_web_acl_arn
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.rest_events import path_parameters_of
@@ -91,6 +92,7 @@ class ProductApi(Construct):
             if (route.method, route.path) in seen:
                 raise InvalidPropError("routes", f"{route.method} {route.path}", "each method and path served by one function")
             seen.add((route.method, route.path))
+        check_web_acl_arn(web_acl_arn)
         if isinstance(rollback_5xx_rate, bool) or not isinstance(rollback_5xx_rate, (int, float)) or not 0 < rollback_5xx_rate <= 1:
             raise InvalidPropError("rollback_5xx_rate", rollback_5xx_rate, "a share above 0 and at most 1")
         if not stage_name or not stage_name.replace("_", "").isalnum():

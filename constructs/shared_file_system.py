@@ -60,6 +60,10 @@ class SharedFileSystem(Construct):
                 raise InvalidPropError(field, value, "a non-root POSIX id from 1 to 4294967295")
         if not isinstance(root_permissions, str) or not _PERMISSIONS.fullmatch(root_permissions):
             raise InvalidPropError("root_permissions", root_permissions, "an octal mode such as 750")
+        if performance_mode == efs.PerformanceMode.MAX_IO and throughput_mode == efs.ThroughputMode.ELASTIC:
+            raise InvalidPropError(
+                "performance_mode", "maxIO", "generalPurpose with elastic throughput (EFS rejects Max I/O with elastic; use bursting)"
+            )
         super().__init__(scope, construct_id)
 
         self.security_group = ec2.SecurityGroup(

@@ -14,12 +14,13 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from catalog_constructs import lambda_limits
+from catalog_constructs.arns import check_layer_version_arn, check_web_acl_arn
 from catalog_constructs.deployment_configs import check_deployment_config
 from catalog_constructs.errors import InvalidPropError
 
@@ -99,6 +100,9 @@ class FileSystemConfig(Settings):
     posix_uid: int = 1001
     posix_gid: int = 1001
     root_permissions: str = "750"
+    # EFS performance and throughput modes (changing the performance mode replaces the file system).
+    performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"
+    throughput_mode: Literal["elastic", "bursting"] = "elastic"
 
 
 class FunctionSettings(Settings):
@@ -118,7 +122,7 @@ class FunctionSettings(Settings):
     log_retention_days: RetentionDays | None = None
     log_level: Annotated[str, _one_of(LOG_LEVELS)] | None = None
     environment: Annotated[dict[str, str], _checked_by(lambda_limits.check_environment)] | None = None
-    layers: Annotated[tuple[str, ...], _checked_by(lambda_limits.check_layers)] | None = None
+    layers: Annotated[tuple[Annotated[str, _checked_by(check_layer_version_arn)], ...], _checked_by(lambda_limits.check_layers)] | None = None
     deployment_config: Annotated[str, _checked_by(check_deployment_config)] | None = None
     alarm_errors_per_minute: Annotated[int, Field(ge=1, le=10_000)] | None = None
     alarm_throttles_per_minute: Annotated[int, Field(ge=1, le=10_000)] | None = None
@@ -159,7 +163,7 @@ class ApiConfig(Settings):
     cors_allow_origins: tuple[str, ...] = ()
     access_log_retention_days: RetentionDays = 365
     manage_account_cloudwatch_role: bool = True
-    web_acl_arn: str | None = None
+    web_acl_arn: Annotated[str, _checked_by(check_web_acl_arn)] | None = None
     # Share of requests answered 5XX in a minute that rolls back a release of an API-facing function.
     rollback_5xx_rate: Annotated[float, Field(gt=0, le=1, strict=False)] = 0.05
 

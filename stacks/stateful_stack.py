@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_kms as kms
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_efs as efs, aws_kms as kms
 from constructs import Construct
 
 from catalog_constructs.idempotency_table import IdempotencyTable
@@ -82,6 +82,10 @@ class StatefulStack(Stack):
                 posix_gid=fs.posix_gid,
                 root_permissions=fs.root_permissions,
                 automatic_backups=fs.automatic_backups,
+                performance_mode=(
+                    efs.PerformanceMode.MAX_IO if fs.performance_mode == "maxIO" else efs.PerformanceMode.GENERAL_PURPOSE
+                ),
+                throughput_mode=efs.ThroughputMode.BURSTING if fs.throughput_mode == "bursting" else efs.ThroughputMode.ELASTIC,
             )
         # The tables by the names function declarations use (stacks/declaration_checks.TABLES).
         self.tables: dict[str, ProductTable] = {

