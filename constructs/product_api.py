@@ -40,6 +40,18 @@ class ApiRoute:
 _GATEWAY_ERROR_BODY = '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}'
 
 
+def gateway_cors_headers(origins: Sequence[str]) -> dict[str, str]:
+    """CORS headers of API Gateway's own responses: the one origin; with several, the request's Origin.
+
+    A gateway response cannot choose among origins as the function does, so with several configured it
+    echoes the caller's Origin: only error bodies, never credentials, are exposed that way.
+    """
+    if not origins:
+        return {}
+    origin = f"'{origins[0]}'" if len(origins) == 1 else "method.request.header.Origin"
+    return {"Access-Control-Allow-Origin": origin, "Vary": "'Origin'", "Access-Control-Expose-Headers": "'ETag,Location'"}
+
+
 class ProductApi(Construct):
     """API Gateway REST API whose every method is a Lambda proxy to a function alias.
 
@@ -161,11 +173,14 @@ class ProductApi(Construct):
         self.request_validator = self.api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
+        # API Gateway's own answers (unauthorized, missing token, throttled, ...) carry the service's
+        # error shape and, with CORS on, the same headers the function sends, so a browser can read them.
         for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
             self.api.add_gateway_response(
                 f"Gateway{response_type.response_type}",
                 type=response_type,
                 templates={"application/json": _GATEWAY_ERROR_BODY},
+                response_headers=gateway_cors_headers(cors_allow_origins) or None,
             )
 
         integrations: dict[str, apigw.LambdaIntegration] = {}

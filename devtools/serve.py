@@ -68,6 +68,43 @@ def api_routes(template: dict[str, Any]) -> tuple[str, dict[str, dict[str, str]]
     return stage, routes
 
 
+def gateway_behaviour(template: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """What API Gateway itself answers, from the template: preflight headers per resource (the CORS
+    ``OPTIONS`` mock integrations) and the headers of its DEFAULT_4XX response."""
+    resources = template["Resources"]
+    api_resources = {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"}
+
+    def path_of(ref: Any) -> str:
+        if isinstance(ref, dict) and ref.get("Ref") in api_resources:
+            props = api_resources[ref["Ref"]]
+            return f"{path_of(props['ParentId'])}/{props['PathPart']}"
+        return ""
+
+    preflight = {}
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::ApiGateway::Method" and props.get("HttpMethod") == "OPTIONS":
+            (response,) = props["Integration"]["IntegrationResponses"]
+            headers = {k.rsplit(".", 1)[1]: v.strip("'") for k, v in response.get("ResponseParameters", {}).items()}
+            preflight[path_of(props["ResourceId"]) or "/"] = headers
+    gateway_4xx = {}
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::ApiGateway::GatewayResponse" and props.get("ResponseType") == "DEFAULT_4XX":
+            gateway_4xx = {k.rsplit(".", 1)[1]: v for k, v in props.get("ResponseParameters", {}).items()}
+    return preflight, gateway_4xx
+
+
+def cors_environment(template: dict[str, Any]) -> dict[str, str]:
+    """The CORS origins the stage gives its API functions (``CORS_ALLOW_ORIGINS``), as synthesized."""
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::Function":
+            origins = resource["Properties"].get("Environment", {}).get("Variables", {}).get("CORS_ALLOW_ORIGINS")
+            if origins:
+                return {"CORS_ALLOW_ORIGINS": origins}
+    return {}
+
+
 def default_template() -> Path:
     found = sorted(ROOT.glob("cdk.out/assembly-dev/*Service*.template.json"))
     if not found:
@@ -118,10 +155,14 @@ def start_system(endpoint: str, files_dir: Path = LOCAL_FILES) -> Any:
     return system
 
 
-def make_handler(stage: str, routes: dict[str, dict[str, str]]) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    stage: str, routes: dict[str, dict[str, str]], preflight: dict[str, dict[str, str]] | None = None,
+    gateway_4xx: dict[str, str] | None = None,
+) -> type[BaseHTTPRequestHandler]:
     from devtools.local_system import handler_of
 
     handlers = {dotted: handler_of(dotted) for methods in routes.values() for dotted in methods.values()}
+    preflight, gateway_4xx = preflight or {}, gateway_4xx or {}
 
     class ApiGatewayHandler(BaseHTTPRequestHandler):
         server_version = "product-api-local"
@@ -135,14 +176,28 @@ def make_handler(stage: str, routes: dict[str, dict[str, str]]) -> type[BaseHTTP
             self.end_headers()
             self.wfile.write(payload)
 
+        def _gateway_headers(self) -> dict[str, str]:
+            """DEFAULT_4XX's headers, as API Gateway maps them ('value' literal, or the request's header)."""
+            headers = {}
+            for name, value in gateway_4xx.items():
+                if value.startswith("'"):
+                    headers[name] = value.strip("'")
+                elif value.startswith("method.request.header.") and self.headers.get(value.rsplit(".", 1)[1]):
+                    headers[name] = self.headers[value.rsplit(".", 1)[1]]
+            return headers
+
         def _handle(self) -> None:
             url = urlsplit(self.path)
             prefix = f"/{stage}"
             path = url.path[len(prefix):] if url.path.startswith(prefix + "/") else None
             matched = match_resource(path, tuple(routes)) if path else None
+            if matched and self.command == "OPTIONS" and matched[0] in preflight:
+                # The CORS preflight is API Gateway's MOCK integration: 204 with the configured headers.
+                self._respond(204, preflight[matched[0]], "")
+                return
             if not matched or self.command not in routes[matched[0]]:
                 body = {"error": {"code": "MISSING_AUTHENTICATION_TOKEN", "message": "Missing Authentication Token"}}
-                self._respond(403, {"Content-Type": "application/json"}, json.dumps(body))
+                self._respond(403, {"Content-Type": "application/json", **self._gateway_headers()}, json.dumps(body))
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else None
@@ -156,7 +211,11 @@ def make_handler(stage: str, routes: dict[str, dict[str, str]]) -> type[BaseHTTP
                 headers.setdefault(key, values[-1])
             self._respond(result["statusCode"], headers, result.get("body") or "")
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+        def __getattr__(self, name: str) -> Any:
+            # Every method, known or not, goes through _handle (http.server would answer 501 in HTML).
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:
             sys.stderr.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
@@ -167,7 +226,8 @@ def make_handler(stage: str, routes: dict[str, dict[str, str]]) -> type[BaseHTTP
 def serve(template: dict[str, Any], port: int = 8080) -> HTTPServer:
     """An HTTP server for the API in ``template`` on 127.0.0.1 (not started; call serve_forever)."""
     stage, routes = api_routes(template)
-    return HTTPServer(("127.0.0.1", port), make_handler(stage, routes))
+    preflight, gateway_4xx = gateway_behaviour(template)
+    return HTTPServer(("127.0.0.1", port), make_handler(stage, routes, preflight, gateway_4xx))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     template = json.loads((args.template or default_template()).read_text())
     stage, routes = api_routes(template)
+    os.environ.update(cors_environment(template))
     # Started from a background job, a process inherits SIGINT as ignored; Ctrl-C must always stop us.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     emulator, server, pollers = None, None, None

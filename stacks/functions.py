@@ -27,7 +27,7 @@ PRODUCT_API = FunctionDeclaration(
     description="Product catalog CRUD behind /product, and bulk imports",
     package="product_api",
     handler="product_api.handler.lambda_handler",
-    extra_packages=("catalog",),
+    extra_packages=("catalog", "api_cors"),
     requirements="catalog.txt",
     triggers=(ApiTrigger.from_routes(PRODUCT_API_ROUTES),),
     tables={"product": "read_write", "idempotency": "read_write", "imports": "read_write"},
@@ -85,6 +85,7 @@ EXPORT_LISTING = FunctionDeclaration(
     description="Lists the catalog exports behind GET /product/exports",
     package="export_listing",
     handler="export_listing.handler.lambda_handler",
+    extra_packages=("api_cors",),
     triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/product/exports"),)),),
     file_system=FileSystemMount(access="read", mount_path=EXPORTS_MOUNT),
 )

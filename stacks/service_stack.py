@@ -80,6 +80,7 @@ class ServiceStack(Stack):
         self._stateful = stateful
         self._tables = stateful.tables
         self._settings = {d.name: config.function_settings(d.name, d.settings) for d in functions}
+        self._cors_allow_origins = config.api.cors_allow_origins
         self._application = codedeploy.LambdaApplication(self, "DeploymentApplication")
         self._hook_code: dict[tuple[str, str], lambda_.Code] = {}
 
@@ -172,6 +173,9 @@ class ServiceStack(Stack):
             environment[env_name(name, "TOPIC_ARN")] = self.topics[name].topic.topic_arn
         if declaration.file_system is not None:
             environment["FILE_SYSTEM_PATH"] = declaration.file_system.mount_path
+        if declaration.api_routes and self._cors_allow_origins:
+            # The function answers through a proxy integration: it must send the CORS headers itself.
+            environment["CORS_ALLOW_ORIGINS"] = ",".join(self._cors_allow_origins)
         return {**environment, **declaration.environment, **settings.environment}
 
     def _generate(self, declaration: FunctionDeclaration, settings: FunctionSettings) -> ServiceFunction:

@@ -116,3 +116,20 @@ def test_a_5xx_rate_above_the_stage_setting_rolls_back_the_api_function(template
     for logical_id, group in groups.items():
         watches_5xx = {"Name": {"Ref": alarm_id}} in group["AlarmConfiguration"]["Alarms"]
         assert watches_5xx == any(logical_id.startswith(f"{c}DeploymentGroup") for c in api_facing), logical_id
+
+
+def test_gateway_errors_carry_the_cors_headers_where_cors_is_configured(templates):
+    for response in resources_of(templates["dev/Service"], "AWS::ApiGateway::GatewayResponse").values():
+        parameters = response["Properties"]["ResponseParameters"]
+        assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == "'http://localhost:3000'"
+        assert parameters["gatewayresponse.header.Vary"] == "'Origin'"
+    for response in resources_of(templates["prod/Service"], "AWS::ApiGateway::GatewayResponse").values():
+        assert "ResponseParameters" not in response["Properties"]
+
+
+def test_api_functions_are_told_the_allowed_origins_and_others_are_not(templates):
+    for stage, expected in (("dev", "http://localhost:3000"), ("prod", None)):
+        for lid, function in resources_of(templates[f"{stage}/Service"], "AWS::Lambda::Function").items():
+            origins = function["Properties"].get("Environment", {}).get("Variables", {}).get("CORS_ALLOW_ORIGINS")
+            api_facing = lid.startswith(("ProductFunctionBFA", "ExportListingFunction"))
+            assert origins == (expected if api_facing else None), (stage, lid)

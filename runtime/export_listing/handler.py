@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from api_cors import with_cors
+
 FIELDS = ("name", "created", "items", "bytes", "sha256")
 
 
@@ -15,6 +17,10 @@ def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return with_cors(event, _list_exports(event))
+
+
+def _list_exports(event: dict[str, Any]) -> dict[str, Any]:
     request_id = (event.get("requestContext") or {}).get("requestId")
     try:
         manifest = Path(os.environ["FILE_SYSTEM_PATH"]) / "exports" / "manifest.json"

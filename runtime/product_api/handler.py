@@ -25,6 +25,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from api_cors import with_cors
 from catalog.errors import (
     ApiError,
     Conflict,
@@ -330,6 +331,10 @@ def handle_unexpected(error: Exception) -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return with_cors(event, _resolve(event, context))
+
+
+def _resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         rejected = check_body(event) if isinstance(event, dict) else None
         if rejected is not None:

@@ -78,3 +78,29 @@ def test_serve_command_stops_cleanly_on_ctrl_c(synthesized, tmp_path):
         assert process.wait(timeout=20) == 0
     finally:
         process.kill()
+
+
+def raw_request(url: str, method: str, headers: dict | None = None) -> tuple[int, dict, str]:
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def test_a_preflight_is_answered_as_the_deployed_api_does(local_api):
+    status, headers, body = raw_request(f"{local_api}/product", "OPTIONS", {"Origin": "http://localhost:3000",
+                                                                          "Access-Control-Request-Method": "POST"})
+    assert (status, body) == (204, "")
+    assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert "POST" in headers["Access-Control-Allow-Methods"] and "If-Match" in headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize("method", ["PATCH", "HEAD", "BREW"])
+def test_a_method_the_api_does_not_have_is_403_json_never_html(local_api, method):
+    status, headers, body = raw_request(f"{local_api}/product", method, {"Origin": "http://localhost:3000"})
+    assert status == 403 and headers["Content-Type"] == "application/json"
+    if method != "HEAD":
+        assert json.loads(body)["error"]["code"] == "MISSING_AUTHENTICATION_TOKEN"
+    assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"  # DEFAULT_4XX's CORS headers
