@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2_000
@@ -16,6 +16,9 @@ MAX_PRICE = Decimal("999999999.99")
 MAX_STOCK = 1_000_000_000
 ID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 CENT = Decimal("0.01")
+# "Not blank": at least one character that is not whitespace, with exactly the characters str.strip()
+# removes (str_strip_whitespace runs first), so the contract and the validation agree on every input.
+NOT_BLANK = "[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
 def _no_bool(value: Any) -> Any:
@@ -25,14 +28,26 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
+# The price as the contract states it: a JSON number (multiple of 0.01) or a decimal string, 0 to
+# 999,999,999.99; answered as a string with two decimals.
+PRICE_PATTERN = r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$"
 Price = Annotated[
     Decimal,
-    BeforeValidator(_no_bool),
     Field(ge=0, le=MAX_PRICE, max_digits=11, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_no_bool),
     # Exact decimal text, always two places: never a float round trip.
     PlainSerializer(lambda price: str(price.quantize(CENT)), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"anyOf": [
+            {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE), "multipleOf": 0.01},
+            {"type": "string", "pattern": PRICE_PATTERN},
+        ]},
+        mode="validation",
+    ),
+    WithJsonSchema({"type": "string", "pattern": r"^(0|[1-9][0-9]{0,8})\.[0-9]{2}$"}, mode="serialization"),
 ]
-Stock = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=MAX_STOCK)]
+# Constraints before the validator, so the JSON schema states them (minimum/maximum).
+Stock = Annotated[int, Field(ge=0, le=MAX_STOCK), BeforeValidator(_no_bool)]
 
 
 class ProductIn(BaseModel):
@@ -40,11 +55,11 @@ class ProductIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=MAX_NAME, description="Display name")
+    name: str = Field(min_length=1, max_length=MAX_NAME, pattern=NOT_BLANK, description="Display name")
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
     price: Price = Field(description="Exact decimal, up to 2 places; a JSON number or a string")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")
-    category: str | None = Field(default=None, min_length=1, max_length=MAX_CATEGORY)
+    category: str | None = Field(default=None, min_length=1, max_length=MAX_CATEGORY, pattern=NOT_BLANK)
     stock: Stock | None = Field(default=None, description="Units in stock")
 
 

@@ -1,38 +1,28 @@
-"""Opaque page tokens for GET /product: the scan position, validated so a bad token is a 400."""
+"""Page tokens for GET /product: the scan position, validated so a token the API cannot use is a 400.
+
+A token is ``v1.<id of the last product of the page>``. It only positions a scan, so it needs no secret
+(a well-formed token can at worst start the listing after another id), and its form is exactly what
+the OpenAPI contract states (``TOKEN_PATTERN``): every token the contract admits is one the API accepts.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import re
 
 from catalog.errors import MalformedRequest
-from catalog.models import is_valid_id
+from catalog.models import ID_PATTERN
 
-_VERSION = 1
+_PREFIX = "v1."
+TOKEN_PATTERN = "^" + re.escape(_PREFIX) + ID_PATTERN.pattern.lstrip("^")
 MAX_TOKEN_LENGTH = 512
 
 
 def encode_token(last_id: str) -> str:
-    raw = json.dumps({"v": _VERSION, "id": last_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _PREFIX + last_id
 
 
 def decode_token(token: str) -> str:
-    """The product id a page starts after; any token this API did not issue is a MalformedRequest.
-
-    The token only positions a scan, so it needs no secret: a well-formed token can at worst start
-    the listing at another existing id.
-    """
-    invalid = MalformedRequest("next_token is not a token this API issued", details=[{"field": "next_token"}])
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise invalid
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid from None
-    if not isinstance(decoded, dict) or set(decoded) != {"v", "id"} or decoded["v"] != _VERSION:
-        raise invalid
-    if not isinstance(decoded["id"], str) or not is_valid_id(decoded["id"]):
-        raise invalid
-    return decoded["id"]
+    """The product id a page starts after; any other token is a MalformedRequest (400)."""
+    if not isinstance(token, str) or not re.fullmatch(TOKEN_PATTERN, token):
+        raise MalformedRequest("next_token is not a token this API issued", details=[{"field": "next_token"}])
+    return token[len(_PREFIX):]
