@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import (
     Duration,
@@ -34,10 +37,53 @@ class ApiRoute:
     method: str
     path: str
     handler: lambda_.Alias | lambda_.Version
+    body_schema: Mapping[str, Any] | None = None  # a JSON schema: API Gateway rejects other bodies
+
+
+def gateway_model_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON schema as an API Gateway model takes it: draft-04, never stricter than the function.
+
+    The gateway is a first filter; where draft-04 and the function's validation differ, the function
+    decides: ``multipleOf`` is dropped (validators compute it in floating point, where 19.9 is not a
+    multiple of 0.01) and ``integer`` becomes ``number`` (draft-04 refuses 5.0 as an integer, the
+    function and OpenAPI 3.1 accept it). A gateway that refused valid requests would be a regression.
+    """
+    def strip(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {
+                k: ("number" if k == "type" and v == "integer" else strip(v))
+                for k, v in value.items() if k not in ("multipleOf", "$defs")
+            }
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    if "$defs" in schema or "$ref" in json.dumps(schema):
+        raise InvalidPropError("routes.body_schema", schema.get("title"), "a schema without $ref (API Gateway models cannot resolve them here)")
+    return {"$schema": "http://json-schema.org/draft-04/schema#", **strip(schema)}
 
 
 # Error bodies API Gateway itself returns (auth, throttling, ...) in the handler's error shape.
-_GATEWAY_ERROR_BODY = '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}'
+_GATEWAY_ERROR_BODY = (
+    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString, '
+    '"request_id": "$context.requestId"}}'
+)
+# A body the model rejects looks as when the function rejects it: 422 validation_failed, with details.
+# (API Gateway's validation messages quote property names: escapeJavaScript makes them JSON-safe.)
+_VALIDATION_MESSAGE = "$util.escapeJavaScript($context.error.validationErrorString)"
+_INVALID_BODY = (
+    # Unparsable JSON is a 400 malformed_request, as the function answers it; a body the model rejects a 422.
+    '#if($context.error.validationErrorString.startsWith("Invalid request body"))'
+    '#set($context.responseOverride.status = 400)'
+    '{"error": {"code": "malformed_request", "message": "the body is not valid JSON", "request_id": "$context.requestId"}}'
+    '#else'
+    '{"error": {"code": "validation_failed", "message": "the request has invalid fields", "request_id": "$context.requestId", '
+    '"details": [{"location": "body", "message": "' + _VALIDATION_MESSAGE + '"}]}}'
+    '#end'
+)
+_INVALID_PARAMETERS = (
+    '{"error": {"code": "malformed_request", "message": "' + _VALIDATION_MESSAGE + '", "request_id": "$context.requestId"}}'
+)
 
 
 def gateway_cors_headers(origins: Sequence[str]) -> dict[str, str]:
@@ -175,13 +221,21 @@ class ProductApi(Construct):
         )
         # API Gateway's own answers (unauthorized, missing token, throttled, ...) carry the service's
         # error shape and, with CORS on, the same headers the function sends, so a browser can read them.
-        for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
+        gateway_responses = (
+            (apigw.ResponseType.DEFAULT_4_XX, None, _GATEWAY_ERROR_BODY),
+            (apigw.ResponseType.DEFAULT_5_XX, None, _GATEWAY_ERROR_BODY),
+            (apigw.ResponseType.BAD_REQUEST_BODY, "422", _INVALID_BODY),
+            (apigw.ResponseType.BAD_REQUEST_PARAMETERS, "400", _INVALID_PARAMETERS),
+        )
+        for response_type, status, body in gateway_responses:
             self.api.add_gateway_response(
                 f"Gateway{response_type.response_type}",
                 type=response_type,
-                templates={"application/json": _GATEWAY_ERROR_BODY},
+                status_code=status,
+                templates={"application/json": body},
                 response_headers=gateway_cors_headers(cors_allow_origins) or None,
             )
+        self.models: dict[str, apigw.IModel] = {}
 
         integrations: dict[str, apigw.LambdaIntegration] = {}
         self.methods: dict[tuple[str, str], apigw.Method] = {}
@@ -194,6 +248,7 @@ class ProductApi(Construct):
             self.methods[(route.method, route.path)] = self._add_method(
                 resource, route.method, route.path, integration,
                 authorized=authorize_reads or route.method not in READ_METHODS,
+                model=self._model(route.body_schema) if route.body_schema else None,
             )
         self.server_error_alarm = cloudwatch.Alarm(
             self,
@@ -231,6 +286,18 @@ class ProductApi(Construct):
                 "authorization of writes still apply. Set web_acl_arn where a shared ACL exists.",
             )
 
+    def _model(self, schema: Mapping[str, Any]) -> apigw.IModel:
+        """One API Gateway model per distinct body schema (named after its title)."""
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self.models:
+            name = re.sub(r"[^A-Za-z0-9]", "", str(schema.get("title") or f"Body{len(self.models)}"))
+            model = apigw.CfnModel(
+                self, f"{name}Model", rest_api_id=self.api.rest_api_id, content_type="application/json",
+                schema=gateway_model_schema(schema), description=f"The {name} body, as the function validates it",
+            )
+            self.models[key] = apigw.Model.from_model_name(self, f"{name}ModelRef", model.ref)
+        return self.models[key]
+
     def _add_method(
         self,
         resource: apigw.IResource,
@@ -239,8 +306,10 @@ class ProductApi(Construct):
         integration: apigw.Integration,
         *,
         authorized: bool,
+        model: apigw.IModel | None = None,
     ) -> apigw.Method:
         parameters = {f"method.request.path.{name}": True for name in path_parameters_of(path)} or None
+        models = {"application/json": model} if model else None
         if authorized:
             return resource.add_method(
                 http_method,
@@ -248,10 +317,11 @@ class ProductApi(Construct):
                 authorizer=self.authorizer,
                 authorization_type=apigw.AuthorizationType.COGNITO,
                 request_parameters=parameters,
+                request_models=models,
                 request_validator=self.request_validator,
             )
         method = resource.add_method(
-            http_method, integration, request_parameters=parameters, request_validator=self.request_validator
+            http_method, integration, request_parameters=parameters, request_models=models, request_validator=self.request_validator
         )
         reason = (
             f"{http_method} {path} is a public catalog read by design (api.authorize_reads=false); "

@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import sys
+import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,43 @@ def cors_environment(template: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
+def body_models(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(method, resource path) -> the JSON schema API Gateway validates its body with (its request model)."""
+    resources = template["Resources"]
+    api_resources = {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"}
+
+    def path_of(ref: Any) -> str:
+        if isinstance(ref, dict) and ref.get("Ref") in api_resources:
+            props = api_resources[ref["Ref"]]
+            return f"{path_of(props['ParentId'])}/{props['PathPart']}"
+        return ""
+
+    found = {}
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        model = (props.get("RequestModels") or {}).get("application/json") if resource["Type"] == "AWS::ApiGateway::Method" else None
+        if isinstance(model, dict) and model.get("Ref") in resources:
+            found[(props["HttpMethod"], path_of(props["ResourceId"]) or "/")] = resources[model["Ref"]]["Properties"]["Schema"]
+    return found
+
+
+def gateway_validation_error(schema: dict[str, Any], body: str | None, content_type: str) -> tuple[int, dict[str, Any]] | None:
+    """What API Gateway's request validator answers for ``body`` (None when it lets the request through)."""
+    import jsonschema
+
+    if not content_type.lower().startswith("application/json"):
+        return None  # the model is for application/json only: other media types reach the function (415)
+    try:
+        document = json.loads(body or "")
+    except ValueError:
+        return 400, {"error": {"code": "malformed_request", "message": "the body is not valid JSON"}}
+    errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(document), key=lambda e: list(e.path))
+    if not errors:
+        return None
+    return 422, {"error": {"code": "validation_failed", "message": "the request has invalid fields",
+                           "details": [{"location": "body", "message": errors[0].message}]}}
+
+
 def default_template() -> Path:
     found = sorted(ROOT.glob("cdk.out/assembly-dev/*Service*.template.json"))
     if not found:
@@ -157,12 +195,12 @@ def start_system(endpoint: str, files_dir: Path = LOCAL_FILES) -> Any:
 
 def make_handler(
     stage: str, routes: dict[str, dict[str, str]], preflight: dict[str, dict[str, str]] | None = None,
-    gateway_4xx: dict[str, str] | None = None,
+    gateway_4xx: dict[str, str] | None = None, models: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> type[BaseHTTPRequestHandler]:
     from devtools.local_system import handler_of
 
     handlers = {dotted: handler_of(dotted) for methods in routes.values() for dotted in methods.values()}
-    preflight, gateway_4xx = preflight or {}, gateway_4xx or {}
+    preflight, gateway_4xx, models = preflight or {}, gateway_4xx or {}, models or {}
 
     class ApiGatewayHandler(BaseHTTPRequestHandler):
         server_version = "product-api-local"
@@ -201,6 +239,13 @@ def make_handler(
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else None
+            schema = models.get((self.command, matched[0]))
+            rejected = gateway_validation_error(schema, body, self.headers.get("Content-Type") or "") if schema else None
+            if rejected:  # API Gateway's request validator answers before the function is invoked
+                status, error = rejected
+                error["error"]["request_id"] = str(uuid.uuid4())
+                self._respond(status, {"Content-Type": "application/json", **self._gateway_headers()}, json.dumps(error))
+                return
             event = rest_event(
                 self.command, path, body=body, headers=dict(self.headers.items()), resources=tuple(routes),
                 query=dict(parse_qsl(url.query)) or None, claims={"sub": "local-user"}, stage=stage,
@@ -227,7 +272,7 @@ def serve(template: dict[str, Any], port: int = 8080) -> HTTPServer:
     """An HTTP server for the API in ``template`` on 127.0.0.1 (not started; call serve_forever)."""
     stage, routes = api_routes(template)
     preflight, gateway_4xx = gateway_behaviour(template)
-    return HTTPServer(("127.0.0.1", port), make_handler(stage, routes, preflight, gateway_4xx))
+    return HTTPServer(("127.0.0.1", port), make_handler(stage, routes, preflight, gateway_4xx, body_models(template)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,6 +44,8 @@ class ApiRoute(Declared):
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
     path: Annotated[str, Field(pattern=r"^(/([A-Za-z0-9._-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))+$")]
+    # The JSON schema of the body; API Gateway validates bodies with it before invoking the function.
+    body_schema: dict[str, Any] | None = None
 
 
 class ApiTrigger(Declared):
@@ -55,7 +57,9 @@ class ApiTrigger(Declared):
     @classmethod
     def from_routes(cls, routes: Iterable[Any]) -> "ApiTrigger":
         """From a runtime package's route declarations (anything with ``method`` and ``path``)."""
-        return cls(routes=tuple(ApiRoute(method=r.method, path=r.path) for r in routes))
+        return cls(routes=tuple(
+            ApiRoute(method=r.method, path=r.path, body_schema=getattr(r, "body_schema", None)) for r in routes
+        ))
 
 
 class QueueTrigger(Declared):

@@ -113,7 +113,8 @@ class ServiceStack(Stack):
                     self,
                     "ProductApi",
                     routes=[
-                        ApiRoute(method=route.method, path=route.path, handler=self.functions[d.name].alias)
+                        ApiRoute(method=route.method, path=route.path, handler=self.functions[d.name].alias,
+                                 body_schema=route.body_schema)
                         for d in api_facing
                         for route in d.api_routes
                     ],

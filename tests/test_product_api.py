@@ -83,7 +83,7 @@ def test_stage_has_json_access_logs_tracing_and_throttling(templates):
 
 def test_gateway_errors_use_the_service_error_shape(templates):
     responses = resources_of(templates["prod/Service"], "AWS::ApiGateway::GatewayResponse").values()
-    assert {r["Properties"]["ResponseType"] for r in responses} == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    assert {r["Properties"]["ResponseType"] for r in responses} == {"DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY", "BAD_REQUEST_PARAMETERS"}
     for response in responses:
         assert '"error"' in response["Properties"]["ResponseTemplates"]["application/json"]
 
@@ -133,3 +133,27 @@ def test_api_functions_are_told_the_allowed_origins_and_others_are_not(templates
             origins = function["Properties"].get("Environment", {}).get("Variables", {}).get("CORS_ALLOW_ORIGINS")
             api_facing = lid.startswith(("ProductFunctionBFA", "ExportListingFunction"))
             assert origins == (expected if api_facing else None), (stage, lid)
+
+
+def test_every_body_is_validated_by_a_model_generated_from_the_handler_schema(templates):
+    from product_api.routes import ROUTES
+
+    template = templates["prod/Service"]
+    models = resources_of(template, "AWS::ApiGateway::Model")
+    with_body = {(r.method, r.path): r for r in ROUTES if r.body}
+    for route_key, props in methods(template).items():
+        model = (props.get("RequestModels") or {}).get("application/json")
+        assert (model is not None) == (route_key in with_body), route_key
+        if model:
+            schema = models[model["Ref"]]["Properties"]["Schema"]
+            assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+            assert set(schema["properties"]) == set(with_body[route_key].body_schema["properties"])
+
+
+def test_a_body_the_model_rejects_is_answered_in_the_service_error_shape(templates):
+    responses = {r["Properties"]["ResponseType"]: r["Properties"] for r in resources_of(templates["prod/Service"], "AWS::ApiGateway::GatewayResponse").values()}
+    body = responses["BAD_REQUEST_BODY"]
+    assert body["StatusCode"] == "422"
+    template = body["ResponseTemplates"]["application/json"]
+    assert '"code": "validation_failed"' in template and "responseOverride.status = 400" in template
+    assert responses["BAD_REQUEST_PARAMETERS"]["StatusCode"] == "400"

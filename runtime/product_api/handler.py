@@ -42,7 +42,8 @@ from catalog.errors import (
 from catalog.models import Product, ProductIn, ProductPage, is_valid_id
 from catalog.pagination import MAX_TOKEN_LENGTH, decode_token, encode_token
 from catalog.repository import dynamodb_client, repository
-from catalog.imports import ImportAccepted, ImportRequest, ImportStatus, import_store
+from catalog.import_models import ImportAccepted, ImportRequest, ImportStatus
+from catalog.imports import import_store
 from product_api.import_queue import send_items
 from product_api.routes import ROUTES, ROUTES_BY_OPERATION, Route
 from catalog.settings import settings

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from catalog.import_models import ImportRequest
+from catalog.models import ProductIn
 
 
 @dataclass(frozen=True)
@@ -20,11 +24,20 @@ class Route:
     operation: str  # the handler function's name
     summary: str
     errors: tuple[int, ...]  # the error statuses it can answer (documented in the OpenAPI document)
-    body: bool = False  # takes a JSON body (size and media type are checked before routing)
+    body_model: Any = None  # the pydantic model of its JSON body (size and media type are checked before routing)
     max_body_bytes: int = 16 * 1024
     success: int = 200  # the status of a successful answer (204: no body)
     request_headers: tuple[tuple[str, bool], ...] = ()  # (name, required)
     response_headers: tuple[str, ...] = ()  # sent with the successful answer
+
+    @property
+    def body(self) -> bool:
+        return self.body_model is not None
+
+    @property
+    def body_schema(self) -> dict[str, Any] | None:
+        """The JSON schema of the body, as the handler validates it (None without a body)."""
+        return self.body_model.model_json_schema(mode="validation") if self.body_model else None
 
     @property
     def resolver_path(self) -> str:
@@ -50,13 +63,13 @@ HEADERS: dict[str, dict[str, object]] = {
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/product", "list_products", "List products", (400, 422, 500)),
     Route(
-        "POST", "/product", "create_product", "Create a product", (400, 401, 409, 413, 415, 422, 500), body=True,
+        "POST", "/product", "create_product", "Create a product", (400, 401, 409, 413, 415, 422, 500), body_model=ProductIn,
         success=201, request_headers=(("Idempotency-Key", False),), response_headers=("Location", "ETag"),
     ),
     Route("GET", "/product/{id}", "get_product", "Get a product", (404, 500), response_headers=("ETag",)),
     Route(
         "PUT", "/product/{id}", "replace_product", "Replace a product (If-Match required)",
-        (400, 401, 404, 412, 413, 415, 422, 428, 500), body=True,
+        (400, 401, 404, 412, 413, 415, 422, 428, 500), body_model=ProductIn,
         request_headers=(("If-Match", True),), response_headers=("ETag",),
     ),
     Route(
@@ -65,7 +78,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST", "/product/imports", "start_import", "Import up to 1,000 products through the import queue",
-        (400, 401, 413, 415, 422, 500), body=True, max_body_bytes=1024 * 1024, success=202, response_headers=("Location",),
+        (400, 401, 413, 415, 422, 500), body_model=ImportRequest, max_body_bytes=1024 * 1024, success=202, response_headers=("Location",),
     ),
     Route("GET", "/product/imports/{id}", "get_import", "Progress and errors of an import", (404, 500)),
 )

@@ -104,3 +104,17 @@ def test_a_method_the_api_does_not_have_is_403_json_never_html(local_api, method
     if method != "HEAD":
         assert json.loads(body)["error"]["code"] == "MISSING_AUTHENTICATION_TOKEN"
     assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"  # DEFAULT_4XX's CORS headers
+
+
+def test_a_body_the_gateway_model_rejects_never_reaches_the_function(local_api):
+    status, body = call(f"{local_api}/product", "POST", {"name": "Cup", "price": "3.50", "currency": "EUR", "colour": "red"})
+    assert status == 422
+    assert body["error"]["code"] == "validation_failed" and body["error"]["details"][0]["location"] == "body"
+    assert "field" not in body["error"]["details"][0]  # the gateway's answer, not the function's
+
+
+def test_unparsable_json_is_a_400_at_the_gateway_too(local_api):
+    request = urllib.request.Request(f"{local_api}/product", data=b"{not json", method="POST", headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=10)
+    assert error.value.code == 400 and json.loads(error.value.read())["error"]["code"] == "malformed_request"
