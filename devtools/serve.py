@@ -106,6 +106,24 @@ def cors_environment(template: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
+def authorized_methods(template: dict[str, Any]) -> set[tuple[str, str]]:
+    """(method, resource path) of every method the API's Cognito authorizer guards."""
+    resources = template["Resources"]
+    api_resources = {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"}
+
+    def path_of(ref: Any) -> str:
+        if isinstance(ref, dict) and ref.get("Ref") in api_resources:
+            props = api_resources[ref["Ref"]]
+            return f"{path_of(props['ParentId'])}/{props['PathPart']}"
+        return ""
+
+    return {
+        (r["Properties"]["HttpMethod"], path_of(r["Properties"]["ResourceId"]) or "/")
+        for r in resources.values()
+        if r["Type"] == "AWS::ApiGateway::Method" and r["Properties"].get("AuthorizationType") == "COGNITO_USER_POOLS"
+    }
+
+
 def body_models(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """(method, resource path) -> the JSON schema API Gateway validates its body with (its request model)."""
     resources = template["Resources"]
@@ -196,6 +214,7 @@ def start_system(endpoint: str, files_dir: Path = LOCAL_FILES) -> Any:
 def make_handler(
     stage: str, routes: dict[str, dict[str, str]], preflight: dict[str, dict[str, str]] | None = None,
     gateway_4xx: dict[str, str] | None = None, models: dict[tuple[str, str], dict[str, Any]] | None = None,
+    auth: Any = None, guarded: set[tuple[str, str]] | None = None,
 ) -> type[BaseHTTPRequestHandler]:
     from devtools.local_system import handler_of
 
@@ -237,6 +256,13 @@ def make_handler(
                 body = {"error": {"code": "MISSING_AUTHENTICATION_TOKEN", "message": "Missing Authentication Token"}}
                 self._respond(403, {"Content-Type": "application/json", **self._gateway_headers()}, json.dumps(body))
                 return
+            claims = {"sub": "local-user"}
+            if auth is not None and (self.command, matched[0]) in (guarded or set()):
+                claims = auth.claims(self.headers.get("Authorization"))
+                if claims is None:  # API Gateway's UNAUTHORIZED answer (DEFAULT_4XX's shape and headers)
+                    error = {"error": {"code": "UNAUTHORIZED", "message": "Unauthorized", "request_id": str(uuid.uuid4())}}
+                    self._respond(401, {"Content-Type": "application/json", **self._gateway_headers()}, json.dumps(error))
+                    return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else None
             schema = models.get((self.command, matched[0]))
@@ -248,7 +274,7 @@ def make_handler(
                 return
             event = rest_event(
                 self.command, path, body=body, headers=dict(self.headers.items()), resources=tuple(routes),
-                query=dict(parse_qsl(url.query)) or None, claims={"sub": "local-user"}, stage=stage,
+                query=dict(parse_qsl(url.query)) or None, claims=claims, stage=stage,
             )
             result = handlers[routes[matched[0]][self.command]](event, LocalLambdaContext())
             headers = dict(result.get("headers") or {})
@@ -268,11 +294,15 @@ def make_handler(
     return ApiGatewayHandler
 
 
-def serve(template: dict[str, Any], port: int = 8080) -> HTTPServer:
-    """An HTTP server for the API in ``template`` on 127.0.0.1 (not started; call serve_forever)."""
+def serve(template: dict[str, Any], port: int = 8080, auth: Any = None) -> HTTPServer:
+    """An HTTP server for the API in ``template`` on 127.0.0.1 (not started; call serve_forever).
+
+    :param auth: a LocalAuth enforcing the API's authorizer (default none: every request is authorized).
+    """
     stage, routes = api_routes(template)
     preflight, gateway_4xx = gateway_behaviour(template)
-    return HTTPServer(("127.0.0.1", port), make_handler(stage, routes, preflight, gateway_4xx, body_models(template)))
+    handler = make_handler(stage, routes, preflight, gateway_4xx, body_models(template), auth, authorized_methods(template))
+    return HTTPServer(("127.0.0.1", port), handler)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--emulator-port", type=int, default=0, help="port of the AWS emulator (default: any free one)")
     parser.add_argument("--template", type=Path, default=None, help="synthesized service template (default: dev)")
+    parser.add_argument("--no-auth", action="store_true", help="treat every request as authorized (no token needed)")
     args = parser.parse_args(argv)
     template = json.loads((args.template or default_template()).read_text())
     stage, routes = api_routes(template)
@@ -293,9 +324,15 @@ def main(argv: list[str] | None = None) -> int:
         emulator, endpoint = start_emulator(args.emulator_port)
         system = start_system(endpoint)
         pollers = Pollers(system.event_source_mappings()).start()
+        auth, token = None, None
+        if not args.no_auth:
+            from devtools.local_auth import LOCAL_USER, LocalAuth
+
+            auth = LocalAuth.create(system.client, endpoint, REGION)
+            token = auth.token(LOCAL_USER, auth.create_user(LOCAL_USER))
         STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
         STATE_FILE.write_text(json.dumps({"endpoint": endpoint, "environment": system.environment}, indent=2))
-        server = serve(template, args.port)
+        server = serve(template, args.port, auth)
         for path, methods in sorted(routes.items()):
             print(f"  {', '.join(sorted(methods)):<18} /{stage}{path}")
         print(f"AWS emulator: {endpoint}  (aws --endpoint-url {endpoint} --region {REGION} ...; any credentials)")
@@ -304,6 +341,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, arn in sorted(system.topic_arns.items()):
             print(f"  topic {name:<32} {arn}")
         print(f"  files {system.files_dir}   (make invoke-local FUNCTION=catalog-export writes an export here)")
+        if auth:
+            print(f"  user pool {auth.pool_id}, app client {auth.client_id}; the API's writes need a token "
+                  f"(ID token of {LOCAL_USER}, valid one hour):")
+            print(f"Authorization: Bearer {token}")
+        else:
+            print("  no authorization (--no-auth): every request is treated as authorized")
         print(f"Product API on http://127.0.0.1:{server.server_port}/{stage}/product; Ctrl-C stops", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:

@@ -34,30 +34,33 @@ def served(synthesized):
         [sys.executable, "-m", "devtools.serve", "--port", str(port), "--template", str(template)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    endpoint, lines = None, []
+    endpoint, authorization, lines = None, None, []
     for line in process.stdout:
         lines.append(line)
         if line.startswith("AWS emulator: "):
             endpoint = line.split()[2]
+        if line.startswith("Authorization: "):
+            authorization = line.split(": ", 1)[1].strip()  # the ready-made token make serve prints
         if line.startswith("Product API on"):
             break
-    assert endpoint, "".join(lines)
-    yield f"http://127.0.0.1:{port}", endpoint
+    assert endpoint and authorization, "".join(lines)
+    yield f"http://127.0.0.1:{port}", endpoint, authorization
     process.send_signal(signal.SIGINT)
     process.wait(timeout=20)
 
 
-def request(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
+def request(url: str, body: dict | None = None, authorization: str | None = None) -> tuple[int, dict, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    message = urllib.request.Request(url, data=data, method="POST" if body else "GET", headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", **({"Authorization": authorization} if authorization else {})}
+    message = urllib.request.Request(url, data=data, method="POST" if body else "GET", headers=headers)
     with urllib.request.urlopen(message, timeout=30) as response:
         return response.status, dict(response.headers), json.loads(response.read())
 
 
 def test_an_import_of_25_items_with_3_invalid_ends_done_and_publishes_22_events(served):
-    base, endpoint = served
+    base, endpoint, authorization = served
     items = [INVALID.get(index, {**ITEM, "name": f"Mug {index}"}) for index in range(25)]
-    status, headers, _ = request(f"{base}/prod/product/imports", {"items": items})
+    status, headers, _ = request(f"{base}/prod/product/imports", {"items": items}, authorization)
     assert status == 202
     deadline = time.monotonic() + 60
     while True:
