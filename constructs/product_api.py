@@ -15,6 +15,7 @@ from aws_cdk import (
     aws_apigateway as apigw,
     aws_cloudwatch as cloudwatch,
     aws_cognito as cognito,
+    aws_kms as kms,
     aws_lambda as lambda_,
     aws_logs as logs,
     aws_wafv2 as wafv2,
@@ -119,6 +120,8 @@ class ProductApi(Construct):
         throttling_burst_limit: int = 200,
         cors_allow_origins: Sequence[str] = (),
         access_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        access_log_group_name: str | None = None,
+        log_encryption_key: kms.IKey | None = None,
         manage_account_cloudwatch_role: bool = True,
         web_acl_arn: str | None = None,
         rollback_5xx_rate: float = 0.05,
@@ -132,6 +135,8 @@ class ProductApi(Construct):
         :param throttling_burst_limit: burst capacity for the stage (default 200).
         :param cors_allow_origins: origins allowed by CORS (default none: CORS off).
         :param access_log_retention: retention of the access log group (default one year).
+        :param access_log_group_name: name of the access log group (default: generated).
+        :param log_encryption_key: customer-managed key for the access log group (default: CloudWatch Logs' own encryption).
         :param manage_account_cloudwatch_role: create the region's API Gateway logging role (default on;
             it is one per account and region, so only one stack in an account should own it).
         :param web_acl_arn: WAFv2 web ACL to associate with the stage (default none).
@@ -164,7 +169,8 @@ class ProductApi(Construct):
         super().__init__(scope, construct_id)
 
         self.access_log_group = logs.LogGroup(
-            self, "AccessLogs", retention=access_log_retention, removal_policy=RemovalPolicy.RETAIN
+            self, "AccessLogs", retention=access_log_retention, removal_policy=RemovalPolicy.RETAIN,
+            log_group_name=access_log_group_name, encryption_key=log_encryption_key,
         )
         # Named after the stack and construct, so each stage's metrics (by ApiName) stay apart.
         api_name = f"{Stack.of(self).stack_name}-{construct_id}"

@@ -14,6 +14,7 @@ from aws_cdk import (
     aws_codedeploy as codedeploy,
     aws_ec2 as ec2,
     aws_iam as iam,
+    aws_kms as kms,
     aws_lambda as lambda_,
     aws_lambda_destinations as destinations,
     aws_logs as logs,
@@ -83,6 +84,8 @@ class ServiceFunction(Construct):
         layers: Sequence[lambda_.ILayerVersion] = (),
         reserved_concurrent_executions: int | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_group_name: str | None = None,
+        log_encryption_key: kms.IKey | None = None,
         file_system: lambda_.FileSystem | None = None,
         alias_name: str = "live",
         deployment_config: str = "AllAtOnce",
@@ -105,6 +108,8 @@ class ServiceFunction(Construct):
         :param layers: at most 5 layers (default none).
         :param reserved_concurrent_executions: reserved concurrency (default: unreserved).
         :param log_retention: retention of the function's own log group (default three months).
+        :param log_group_name: name of its log group (default: generated). Changing it replaces the group.
+        :param log_encryption_key: customer-managed key for its log group (default: CloudWatch Logs' own encryption).
         :param file_system: an EFS mount from ``SharedFileSystem.mount_config`` (default none); access is
             granted separately with ``SharedFileSystem.grant_mount``. Needs ``vpc``.
         :param alias_name: the alias callers invoke (default ``live``).
@@ -138,7 +143,8 @@ class ServiceFunction(Construct):
         path = self.node.path  # read once: each read is a round trip into jsii
 
         self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN,
+            log_group_name=log_group_name, encryption_key=log_encryption_key,
         )
         # One role per function, never shared: its grants describe exactly what this function may do.
         self.role = iam.Role(

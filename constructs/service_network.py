@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from aws_cdk import RemovalPolicy, aws_ec2 as ec2, aws_logs as logs
+from aws_cdk import RemovalPolicy, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs
 from constructs import Construct
 
 from catalog_constructs.errors import InvalidPropError
@@ -30,6 +30,8 @@ class ServiceNetwork(Construct):
         nat_gateways: int,
         cidr: str = "10.0.0.0/16",
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        flow_log_group_name: str | None = None,
+        flow_log_encryption_key: kms.IKey | None = None,
         private_subnet_mask: int = 22,
     ) -> None:
         """
@@ -37,6 +39,8 @@ class ServiceNetwork(Construct):
         :param nat_gateways: NAT gateways (1 to one per AZ); the private subnets need egress for AWS APIs.
         :param cidr: VPC IPv4 range, /16 to /24 (default 10.0.0.0/16). Changing it replaces the VPC.
         :param flow_log_retention: how long flow logs are kept (default one year).
+        :param flow_log_group_name: name of the flow log group (default: generated). Changing it replaces the group.
+        :param flow_log_encryption_key: customer-managed key for the flow logs (default: CloudWatch Logs' own encryption).
         :param private_subnet_mask: prefix length of each private subnet (default /22: ~1,000 ENIs per AZ).
         """
         azs = list(availability_zones)
@@ -92,6 +96,8 @@ class ServiceNetwork(Construct):
             self,
             "FlowLogGroup",
             retention=flow_log_retention,
+            log_group_name=flow_log_group_name,
+            encryption_key=flow_log_encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.vpc.add_flow_log(

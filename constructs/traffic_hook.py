@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_lambda as lambda_, aws_logs as logs
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda_, aws_logs as logs
 from constructs import Construct
 
 from catalog_constructs import lambda_limits
@@ -38,6 +38,8 @@ class TrafficHook(Construct):
         python_version: str = "3.13",
         architecture: str = "arm64",
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        log_group_name: str | None = None,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         """
         :param target: the function whose releases this hook checks.
@@ -49,6 +51,8 @@ class TrafficHook(Construct):
         :param python_version: the hook's Python version (default ``3.13``).
         :param architecture: ``arm64`` (default) or ``x86_64``.
         :param log_retention: retention of the hook's log group (default three months).
+        :param log_group_name: name of its log group (default: generated).
+        :param log_encryption_key: customer-managed key for its log group (default: CloudWatch Logs' own encryption).
         """
         if phase not in ("pre", "post"):
             raise InvalidPropError("phase", phase, "pre or post")
@@ -59,7 +63,10 @@ class TrafficHook(Construct):
         lambda_limits.check_environment(environment)
         super().__init__(scope, construct_id)
         path = self.node.path
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN,
+            log_group_name=log_group_name, encryption_key=log_encryption_key,
+        )
         self.role = iam.Role(
             self, "ExecutionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role of {path}",

@@ -42,14 +42,16 @@ class ProductServiceStage(Stage):
             scope, config.name, env=Environment(account=config.account, region=config.region)
         )
         with config_section(f"stages.{config.name}"):
-            self.network = NetworkStack(self, "Network", config=config.network)
+            # A stage with a customer-managed key encrypts its log groups with one too (LogsKey).
+            logs_prefix = f"/product-catalog/{config.name}/" if config.table.customer_managed_key else None
+            self.network = NetworkStack(self, "Network", config=config.network, logs_key_prefix=logs_prefix)
             self.stateful = StatefulStack(
                 self, "Stateful", config=config, network=self.network.network,
                 product_stream=stream_views(functions).get("product"),
             )
             self.service = ServiceStack(
                 self, "Service", config=config, network=self.network.network, stateful=self.stateful,
-                functions=functions, subscriptions=subscriptions, runtime_dir=runtime_dir,
+                functions=functions, subscriptions=subscriptions, runtime_dir=runtime_dir, logs_key=self.network.logs_key,
             )
         Tags.of(self).add("service", "product-catalog")
         Tags.of(self).add("stage", config.name)

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from catalog_constructs.event_topic import EventTopic
 from catalog_constructs.failure_queue import FailureQueue
+from catalog_constructs.logs_key import LogsKey
 from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.product_api import ApiRoute, ProductApi
 from catalog_constructs.python_bundle import bundled_code
@@ -67,15 +68,18 @@ class ServiceStack(Stack):
         functions: Sequence[FunctionDeclaration] = FUNCTIONS,
         subscriptions: Sequence[TopicSubscription] = SUBSCRIPTIONS,
         runtime_dir: Path | None = None,
+        logs_key: LogsKey | None = None,
         **kwargs,
     ) -> None:
         """
         :param functions: the declarations to generate (default: the service's, stacks/functions.py).
         :param subscriptions: queues subscribed to the functions' topics (default: the service's).
         :param runtime_dir: where the declared packages live, with their pins in ``requirements/`` (default ``runtime/``).
+        :param logs_key: encrypts every log group of the service, named under its prefix (default: none).
         """
         super().__init__(scope, construct_id, **kwargs)
         self._runtime_dir = runtime_dir or RUNTIME_DIR
+        self._logs_key = logs_key
         self._network = network
         self._stateful = stateful
         self._tables = stateful.tables
@@ -128,11 +132,18 @@ class ServiceStack(Stack):
                     manage_account_cloudwatch_role=api.manage_account_cloudwatch_role,
                     web_acl_arn=api.web_acl_arn,
                     rollback_5xx_rate=api.rollback_5xx_rate,
+                    **self._log_group("api/access", "access_log_group_name"),
                 )
             for declaration in api_facing:
                 self.functions[declaration.name].add_rollback_alarm(self.api.server_error_alarm)
             CfnOutput(self, "ProductApiUrl", value=f"{self.api.url}product", description="Base URL of /product")
             CfnOutput(self, "UserPoolClientId", value=stateful.user_pool.client.user_pool_client_id)
+
+    def _log_group(self, suffix: str, name_prop: str) -> dict[str, object]:
+        """The name and key props of a log group: named under the logs key's prefix when the stage has one."""
+        if self._logs_key is None:
+            return {}
+        return {name_prop: self._logs_key.log_group_name(suffix), "log_encryption_key": self._logs_key.key}
 
     def _work_queues(self, functions: Sequence[FunctionDeclaration]) -> dict[str, WorkQueue]:
         """One queue per queue trigger, its visibility timeout derived from its consumer's timeout."""
@@ -197,6 +208,7 @@ class ServiceStack(Stack):
             ephemeral_storage_mb=settings.ephemeral_storage_mb,
             reserved_concurrent_executions=settings.reserved_concurrent_executions,
             log_retention=retention(settings.log_retention_days),
+            **self._log_group(f"functions/{declaration.name}", "log_group_name"),
             environment=self._environment(declaration, settings),
             layers=[
                 lambda_.LayerVersion.from_layer_version_arn(self, f"{cid}Layer{index}", arn)
@@ -236,7 +248,7 @@ class ServiceStack(Stack):
             self._async_invocation(cid, fn, declaration.async_invocation or AsyncInvocation())
         for phase, check in (("pre", declaration.pre_traffic_check), ("post", declaration.post_traffic_check)):
             if check is not None:
-                self._traffic_hook(cid, fn, phase, check, settings)
+                self._traffic_hook(cid, fn, phase, check, settings, declaration.name)
         return fn
 
     def _grant(self, declaration: FunctionDeclaration, fn: ServiceFunction) -> None:
@@ -340,7 +352,9 @@ class ServiceStack(Stack):
             on_success=self.queues[on_success].queue if on_success else None,
         )
 
-    def _traffic_hook(self, cid: str, fn: ServiceFunction, phase: str, check: TrafficCheck, settings: FunctionSettings) -> None:
+    def _traffic_hook(
+        self, cid: str, fn: ServiceFunction, phase: str, check: TrafficCheck, settings: FunctionSettings, name: str
+    ) -> None:
         key = (settings.python_version, settings.architecture)
         if key not in self._hook_code:
             self._hook_code[key] = bundled_code(
@@ -360,6 +374,7 @@ class ServiceStack(Stack):
             python_version=settings.python_version,
             architecture=settings.architecture,
             log_retention=retention(settings.log_retention_days),
+            **self._log_group(f"functions/{name}-{phase}-traffic-hook", "log_group_name"),
         )
 
 
