@@ -27,7 +27,7 @@ import sys
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from devtools.events import match_resource, rest_event
@@ -40,19 +40,26 @@ LOCAL_FILES = ROOT / ".cache" / "local" / "files"
 STATE_FILE = ROOT / ".cache" / "local" / "serve.json"
 
 
-def api_routes(template: dict[str, Any]) -> tuple[str, dict[str, dict[str, str]]]:
-    """The stage name and {resource path: {method: handler}} of the REST API in a synthesized template.
-
-    The handler is the ``Handler`` of the function whose alias the method integrates with.
-    """
-    resources = template["Resources"]
-    api_resources = {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"}
+def resource_path_resolver(template: dict[str, Any]) -> Callable[[Any], str]:
+    """Turns a method's ``ResourceId`` reference into its path (``/product/{id}``; "" for the root)."""
+    api_resources = {lid: r["Properties"] for lid, r in template["Resources"].items() if r["Type"] == "AWS::ApiGateway::Resource"}
 
     def path_of(ref: Any) -> str:
         if isinstance(ref, dict) and ref.get("Ref") in api_resources:
             props = api_resources[ref["Ref"]]
             return f"{path_of(props['ParentId'])}/{props['PathPart']}"
         return ""
+
+    return path_of
+
+
+def api_routes(template: dict[str, Any]) -> tuple[str, dict[str, dict[str, str]]]:
+    """The stage name and {resource path: {method: handler}} of the REST API in a synthesized template.
+
+    The handler is the ``Handler`` of the function whose alias the method integrates with.
+    """
+    resources = template["Resources"]
+    path_of = resource_path_resolver(template)
 
     def handler_of_method(props: dict[str, Any]) -> str:
         parts = props["Integration"]["Uri"]["Fn::Join"][1]
@@ -73,13 +80,7 @@ def gateway_behaviour(template: dict[str, Any]) -> tuple[dict[str, dict[str, str
     """What API Gateway itself answers, from the template: preflight headers per resource (the CORS
     ``OPTIONS`` mock integrations) and the headers of its DEFAULT_4XX response."""
     resources = template["Resources"]
-    api_resources = {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"}
-
-    def path_of(ref: Any) -> str:
-        if isinstance(ref, dict) and ref.get("Ref") in api_resources:
-            props = api_resources[ref["Ref"]]
-            return f"{path_of(props['ParentId'])}/{props['PathPart']}"
-        return ""
+    path_of = resource_path_resolver(template)
 
     preflight = {}
     for resource in resources.values():
@@ -109,13 +110,7 @@ def cors_environment(template: dict[str, Any]) -> dict[str, str]:
 def authorized_methods(template: dict[str, Any]) -> set[tuple[str, str]]:
     """(method, resource path) of every method the API's Cognito authorizer guards."""
     resources = template["Resources"]
-    api_resources = {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"}
-
-    def path_of(ref: Any) -> str:
-        if isinstance(ref, dict) and ref.get("Ref") in api_resources:
-            props = api_resources[ref["Ref"]]
-            return f"{path_of(props['ParentId'])}/{props['PathPart']}"
-        return ""
+    path_of = resource_path_resolver(template)
 
     return {
         (r["Properties"]["HttpMethod"], path_of(r["Properties"]["ResourceId"]) or "/")
@@ -127,13 +122,7 @@ def authorized_methods(template: dict[str, Any]) -> set[tuple[str, str]]:
 def body_models(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """(method, resource path) -> the JSON schema API Gateway validates its body with (its request model)."""
     resources = template["Resources"]
-    api_resources = {lid: r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"}
-
-    def path_of(ref: Any) -> str:
-        if isinstance(ref, dict) and ref.get("Ref") in api_resources:
-            props = api_resources[ref["Ref"]]
-            return f"{path_of(props['ParentId'])}/{props['PathPart']}"
-        return ""
+    path_of = resource_path_resolver(template)
 
     found = {}
     for resource in resources.values():
