@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Duration, RemovalPolicy, aws_cloudwatch as cloudwatch, aws_kms as kms, aws_sqs as sqs
 from constructs import Construct
 
@@ -9,6 +11,19 @@ from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.nag import acknowledge
 
 MAX_RETENTION_DAYS = 14
+
+
+def secure_queue_props(encryption_key: kms.IKey | None = None) -> dict[str, Any]:
+    """The settings every queue of the service has: encrypted at rest, TLS-only, retained when removed.
+
+    :param encryption_key: customer-managed KMS key (default: SQS-managed server-side encryption).
+    """
+    return {
+        "encryption": sqs.QueueEncryption.KMS if encryption_key else sqs.QueueEncryption.SQS_MANAGED,
+        "encryption_master_key": encryption_key,
+        "enforce_ssl": True,
+        "removal_policy": RemovalPolicy.RETAIN,
+    }
 
 
 class FailureQueue(Construct):
@@ -37,13 +52,7 @@ class FailureQueue(Construct):
             raise InvalidPropError("retention_days", retention_days, f"an integer from 1 to {MAX_RETENTION_DAYS} (days)")
         super().__init__(scope, construct_id)
         self.queue = sqs.Queue(
-            self,
-            "Queue",
-            encryption=sqs.QueueEncryption.KMS if encryption_key else sqs.QueueEncryption.SQS_MANAGED,
-            encryption_master_key=encryption_key,
-            enforce_ssl=True,
-            retention_period=Duration.days(retention_days),
-            removal_policy=RemovalPolicy.RETAIN,
+            self, "Queue", retention_period=Duration.days(retention_days), **secure_queue_props(encryption_key)
         )
         acknowledge(
             self.queue,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy, aws_sns as sns, aws_sns_subscriptions as subscriptions, aws_sqs as sqs
+from aws_cdk import Duration, aws_sns as sns, aws_sns_subscriptions as subscriptions, aws_sqs as sqs
 from constructs import Construct
 
 from catalog_constructs.errors import InvalidPropError
-from catalog_constructs.failure_queue import FailureQueue
+from catalog_constructs.failure_queue import FailureQueue, secure_queue_props
 from catalog_constructs.lambda_limits import check_int_range
 
 MAX_FILTER_KEYS = 5  # SNS: at most 5 attribute names in a filter policy
@@ -51,11 +51,9 @@ class SubscriberQueue(Construct):
         self.queue = sqs.Queue(
             self,
             "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
             visibility_timeout=Duration.seconds(visibility_timeout_seconds),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.dead_letter.queue),
-            removal_policy=RemovalPolicy.RETAIN,
+            **secure_queue_props(),
         )
         topic.add_subscription(
             subscriptions.SqsSubscription(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_sqs as sqs
+from aws_cdk import Duration, aws_iam as iam, aws_kms as kms, aws_sqs as sqs
 from constructs import Construct
 
-from catalog_constructs.failure_queue import FailureQueue
+from catalog_constructs.failure_queue import FailureQueue, secure_queue_props
 from catalog_constructs.lambda_limits import TIMEOUT_SECONDS, check_int_range
 
 # AWS: set the source queue's visibility timeout to at least six times the function's timeout (plus
@@ -52,13 +52,10 @@ class WorkQueue(Construct):
         self.queue = sqs.Queue(
             self,
             "Queue",
-            encryption=sqs.QueueEncryption.KMS if encryption_key else sqs.QueueEncryption.SQS_MANAGED,
-            encryption_master_key=encryption_key,
-            enforce_ssl=True,
             visibility_timeout=Duration.seconds(visibility),
             retention_period=Duration.days(retention_days),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.dead_letter.queue),
-            removal_policy=RemovalPolicy.RETAIN,
+            **secure_queue_props(encryption_key),
         )
 
     def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
