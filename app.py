@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CDK app: reads the stage configuration from cdk.json context and builds one stage per entry.
+"""CDK app: the product catalog's stages, one per entry of cdk.json context ``stages``.
 
     cdk synth                  # every stage in cdk.json "stages"
     cdk synth -c stage=prod    # only prod
@@ -28,22 +28,23 @@ def build_app(app: App) -> App:
     if stages_context is None and CDK_JSON.is_file():
         # Run as plain `python app.py` (not through the CLI, which passes cdk.json context itself).
         stages_context = json.loads(CDK_JSON.read_text())["context"].get("stages")
-    from stacks.declaration_checks import check_declarations, check_stage_settings
-    from stacks.functions import FUNCTIONS
+    from services.product_catalog.definition import DEFINITION
+    from stacks.declaration_checks import check_stage_settings
 
-    check_declarations(FUNCTIONS)
-    stages = load_stages(stages_context, tuple(d.name for d in FUNCTIONS))
+    stages = load_stages(
+        stages_context, tuple(d.name for d in DEFINITION.functions), tuple(t.name for t in DEFINITION.tables)
+    )
     selected = select_stages(stages, app.node.try_get_context("stage"))
     for config in selected:
-        check_stage_settings(FUNCTIONS, config)
+        check_stage_settings(DEFINITION, config)
     # Imported once the configuration is known to be valid: the construct modules pull in most of
     # aws-cdk-lib (seconds of import), and a bad setting should be reported at once.
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
-    from stacks.product_service_stage import ProductServiceStage
+    from stacks.service_stage import ServiceStage
 
     for config in selected:
-        ProductServiceStage(app, config=config)
+        ServiceStage(app, definition=DEFINITION, config=config)
     if app.node.try_get_context("nag") in (None, True, "true"):
         Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     return app

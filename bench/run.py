@@ -154,8 +154,11 @@ def suite_figures() -> dict[str, float]:
 
 def function_handlers() -> list[tuple[str, str, str]]:
     """(function name, handler module, package) of every declared function and of the traffic hook."""
-    from stacks.functions import FUNCTIONS
-    from stacks.service_stack import HOOK_HANDLER, HOOK_PACKAGE
+    from catalog_constructs.traffic_hook import HANDLER as HOOK_HANDLER
+    from services.product_catalog.definition import DEFINITION
+
+    FUNCTIONS = DEFINITION.functions
+    HOOK_PACKAGE = HOOK_HANDLER.split(".", 1)[0]
 
     found = [(d.name, d.handler.rsplit(".", 1)[0], d.package) for d in FUNCTIONS]
     return found + [("traffic-hook", HOOK_HANDLER.rsplit(".", 1)[0], HOOK_PACKAGE)]

@@ -36,11 +36,11 @@ def main(functions: int) -> int:
 
     from devtools.synth import cdk_context
     from stacks.config import load_stages
-    from stacks.functions import FUNCTIONS
-    from stacks.product_service_stage import ProductServiceStage
+    from services.product_catalog.definition import DEFINITION
+    from stacks.service_stage import ServiceStage
 
     app = App(builtin_cloud_formation_validation=False)
-    ProductServiceStage(app, config=load_stages(cdk_context()["stages"])["dev"], functions=FUNCTIONS + extra_functions(functions))
+    ServiceStage(app, definition=DEFINITION.with_functions(*extra_functions(functions)), config=load_stages(cdk_context()["stages"])["dev"])
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     app.synth()
     return 0

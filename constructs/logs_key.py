@@ -23,10 +23,10 @@ class LogsKey(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, log_group_prefix: str) -> None:
         """
-        :param log_group_prefix: the names the key admits, e.g. ``/product-catalog/prod/`` (slash-delimited, ending in /).
+        :param log_group_prefix: the names the key admits, e.g. ``/orders/prod/`` (slash-delimited, ending in /).
         """
         if not isinstance(log_group_prefix, str) or not _PREFIX.fullmatch(log_group_prefix):
-            raise InvalidPropError("log_group_prefix", log_group_prefix, "a log group name prefix such as /product-catalog/prod/")
+            raise InvalidPropError("log_group_prefix", log_group_prefix, "a log group name prefix such as /orders/prod/")
         super().__init__(scope, construct_id)
         self.prefix = log_group_prefix
         self.key = kms.Key(

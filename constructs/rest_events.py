@@ -12,7 +12,7 @@ from typing import Any
 
 
 def path_parameters_of(resource: str) -> tuple[str, ...]:
-    """``/product/{id}`` -> ``("id",)``."""
+    """``/orders/{id}`` -> ``("id",)``."""
     return tuple(re.findall(r"\{(\w+)\}", resource))
 
 
@@ -37,8 +37,9 @@ def rest_event(
     claims: dict[str, str] | None = None,
     stage: str = "prod",
     request_id: str = "local-request",
+    user_agent: str = "local-client",
 ) -> dict[str, Any]:
-    """A REST proxy event for ``method path`` (path without the stage, e.g. ``/product/123``)."""
+    """A REST proxy event for ``method path`` (path without the stage, e.g. ``/orders/123``)."""
     if isinstance(body, dict):
         body = json.dumps(body)
         headers = {"Content-Type": "application/json", **(headers or {})}
@@ -50,7 +51,7 @@ def rest_event(
         "path": f"/{stage}{path}",
         "stage": stage,
         "requestId": request_id,
-        "identity": {"sourceIp": "127.0.0.1", "userAgent": "product-catalog"},
+        "identity": {"sourceIp": "127.0.0.1", "userAgent": user_agent},
         "accountId": "123456789012",
         "apiId": "local",
     }

@@ -10,6 +10,7 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Size,
+    Stack,
     aws_cloudwatch as cloudwatch,
     aws_codedeploy as codedeploy,
     aws_ec2 as ec2,
@@ -268,13 +269,24 @@ class ServiceFunction(Construct):
         """Also stop and roll back a release of this function when ``alarm`` fires (e.g. the API's 5XX rate)."""
         self.deployment_group.add_alarm(alarm)
 
-    def add_pre_traffic_hook(self, hook: lambda_.IFunction) -> None:
+    def add_pre_traffic_hook(self, hook: lambda_.Function) -> None:
         """Run ``hook`` before any traffic shifts; CDK lets it report only to this deployment group."""
         self.deployment_group.add_pre_hook(hook)
+        self._acknowledge_hook_invoke(hook)
 
-    def add_post_traffic_hook(self, hook: lambda_.IFunction) -> None:
+    def add_post_traffic_hook(self, hook: lambda_.Function) -> None:
         """Run ``hook`` after all traffic has shifted; a Failed report rolls the release back."""
         self.deployment_group.add_post_hook(hook)
+        self._acknowledge_hook_invoke(hook)
+
+    def _acknowledge_hook_invoke(self, hook: lambda_.Function) -> None:
+        hook_logical_id = Stack.of(self).get_logical_id(hook.node.default_child)
+        acknowledge(
+            self.deployment_group,
+            f"AwsSolutions-IAM5[Resource::<{hook_logical_id}.Arn>:*]",
+            "CodeDeploy's grant to invoke this hook (LambdaDeploymentGroup.add_pre_hook/add_post_hook): "
+            "the ':*' covers the hook's own versions and aliases, of this one function only.",
+        )
 
     def _new_version_alarms(self, path: str, alias_name: str, thresholds: RollbackAlarms) -> list[cloudwatch.Alarm]:
         # Lambda publishes alias invocations with the version that ran them as ExecutedVersion; during

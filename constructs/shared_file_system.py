@@ -34,7 +34,7 @@ class SharedFileSystem(Construct):
         *,
         vpc: ec2.IVpc,
         vpc_subnets: ec2.SubnetSelection,
-        root_path: str = "/product",
+        root_path: str = "/files",
         posix_uid: int = 1001,
         posix_gid: int = 1001,
         root_permissions: str = "750",
@@ -45,7 +45,7 @@ class SharedFileSystem(Construct):
         """
         :param vpc: the VPC to place mount targets in.
         :param vpc_subnets: subnets for mount targets (one per AZ; use the private subnets).
-        :param root_path: directory the access point exposes as the root (default ``/product``).
+        :param root_path: directory the access point exposes as the root (default ``/files``).
         :param posix_uid: POSIX user id every access goes through as (default 1001, not root).
         :param posix_gid: POSIX group id every access goes through as (default 1001, not root).
         :param root_permissions: octal mode the root directory is created with (default ``750``).
@@ -54,7 +54,7 @@ class SharedFileSystem(Construct):
         :param throughput_mode: EFS throughput mode (default elastic).
         """
         if not isinstance(root_path, str) or not _ROOT_PATH.fullmatch(root_path):
-            raise InvalidPropError("root_path", root_path, "an absolute path such as /product")
+            raise InvalidPropError("root_path", root_path, "an absolute path such as /files")
         for field, value in (("posix_uid", posix_uid), ("posix_gid", posix_gid)):
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4_294_967_295:
                 raise InvalidPropError(field, value, "a non-root POSIX id from 1 to 4294967295")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
-from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda_, aws_logs as logs
+from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_lambda as lambda_, aws_logs as logs
 from constructs import Construct
 
 from catalog_constructs import lambda_limits
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.service_function import LAMBDA_ARCHITECTURES, LATEST_PYTHON, PYTHON_RUNTIMES, ServiceFunction
+
+# The hook's own code ships with this construct: standard library and the runtime's boto3 only.
+CODE_DIR = Path(__file__).resolve().parent / "traffic_hook_code"
+HANDLER = "traffic_hook.handler.lambda_handler"
 
 
 class TrafficHook(Construct):
@@ -30,8 +35,6 @@ class TrafficHook(Construct):
         construct_id: str,
         *,
         target: ServiceFunction,
-        code: lambda_.Code,
-        handler: str,
         event: Mapping[str, Any],
         expect: Mapping[str, Any],
         phase: Literal["pre", "post"] = "pre",
@@ -43,8 +46,6 @@ class TrafficHook(Construct):
     ) -> None:
         """
         :param target: the function whose releases this hook checks.
-        :param code: the hook's code asset (the ``traffic_hook`` runtime package).
-        :param handler: ``module.function`` of the hook.
         :param event: the event the new version is invoked with.
         :param expect: what its answer must contain (a subset of the decoded response).
         :param phase: ``pre`` (before any traffic shifts, the default) or ``post`` (after all has).
@@ -75,8 +76,8 @@ class TrafficHook(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            code=code,
-            handler=handler,
+            code=lambda_.Code.from_asset(str(CODE_DIR), exclude=["**/__pycache__", "**/*.pyc"]),
+            handler=HANDLER,
             runtime=PYTHON_RUNTIMES[python_version],
             architecture=LAMBDA_ARCHITECTURES[architecture],
             description=f"CodeDeploy {phase}-traffic check of {target.node.path}",
@@ -94,13 +95,6 @@ class TrafficHook(Construct):
             target.add_pre_traffic_hook(self.function)
         else:
             target.add_post_traffic_hook(self.function)
-        hook_logical_id = Stack.of(self).get_logical_id(self.function.node.default_child)
-        acknowledge(
-            target.deployment_group,
-            f"AwsSolutions-IAM5[Resource::<{hook_logical_id}.Arn>:*]",
-            "CodeDeploy's grant to invoke this hook (LambdaDeploymentGroup.add_pre_hook/add_post_hook): "
-            "the ':*' covers the hook's own versions and aliases, of this one function only.",
-        )
         on_function = {
             "Serverless-LambdaDLQ": (
                 "CodeDeploy waits for this hook's report: a hook that fails without reporting fails the "

@@ -16,8 +16,9 @@ import sys
 from devtools.local_runtime import LocalLambdaContext
 from devtools.local_system import handler_of
 from devtools.serve import STATE_FILE, local_credentials
-from stacks.function_declaration import ScheduleTrigger
-from stacks.functions import FUNCTIONS
+from services.product_catalog.definition import DEFINITION
+
+FUNCTIONS = DEFINITION.functions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,8 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(local_credentials(state["endpoint"]))
     os.environ.update(state["environment"])
     declaration = next(d for d in FUNCTIONS if d.name == args.function)
-    schedules = declaration.triggers_of(ScheduleTrigger)
-    event = json.loads(args.event) if args.event else (schedules[0].payload if schedules else {})
+    event = json.loads(args.event) if args.event else declaration.default_event()
     result = handler_of(declaration.handler)(event, LocalLambdaContext())
     print(json.dumps(result, indent=2, default=str))
     return 0

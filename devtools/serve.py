@@ -189,12 +189,12 @@ def start_system(endpoint: str, files_dir: Path = LOCAL_FILES) -> Any:
     import boto3
 
     from devtools.local_system import LocalSystem
-    from stacks.functions import FUNCTIONS, SUBSCRIPTIONS
+    from services.product_catalog.definition import DEFINITION
 
     os.environ.update(local_credentials(endpoint))
     shutil.rmtree(files_dir, ignore_errors=True)
     system = LocalSystem(lambda service: boto3.client(service, endpoint_url=endpoint, region_name=REGION),
-                         FUNCTIONS, SUBSCRIPTIONS, files_dir).create()
+                         DEFINITION, files_dir).create()
     system.apply_environment()
     reset_runtime_caches()
     return system

@@ -12,113 +12,26 @@ field, the value and what is allowed (``InvalidPropError``), like every configur
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.lambda_limits import MOUNT_PATH
 from catalog_constructs.rest_events import rest_event
-from stacks.config import FunctionSettings, _to_prop_error
+from stacks.config import FunctionSettings
+from stacks.declared import Declared, Name, env_name, pascal
+from stacks.triggers import ApiRoute, ApiTrigger, QueueTrigger, ScheduleTrigger, StreamTrigger, Trigger
 
-Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+# The trigger kinds are declared in stacks/triggers/; they are part of this module's vocabulary.
+__all__ = [
+    "ApiRoute", "ApiTrigger", "AsyncInvocation", "FileSystemMount", "FunctionDeclaration", "QueueTrigger",
+    "ScheduleTrigger", "StreamTrigger", "TopicSubscription", "TrafficCheck", "env_name", "pascal",
+]
+
 TableAccess = Literal["read", "read_write"]
-
-
-class Declared(BaseModel):
-    """Base of the declaration types: unknown fields rejected, immutable, errors as one line."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as error:
-            label = type(self).__name__ + (f"({data['name']})" if isinstance(data.get("name"), str) else "")
-            raise _to_prop_error(error, type(self), label) from None
-
-
-class ApiRoute(Declared):
-    """A method on a REST API resource path."""
-
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
-    path: Annotated[str, Field(pattern=r"^(/([A-Za-z0-9._-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))+$")]
-    # The JSON schema of the body; API Gateway validates bodies with it before invoking the function.
-    body_schema: dict[str, Any] | None = None
-
-
-class ApiTrigger(Declared):
-    """REST API routes served by the function (through its alias)."""
-
-    kind: Literal["api"] = "api"
-    routes: Annotated[tuple[ApiRoute, ...], Field(min_length=1)]
-
-    @classmethod
-    def from_routes(cls, routes: Iterable[Any]) -> "ApiTrigger":
-        """From a runtime package's route declarations (anything with ``method`` and ``path``)."""
-        return cls(routes=tuple(
-            ApiRoute(method=r.method, path=r.path, body_schema=getattr(r, "body_schema", None)) for r in routes
-        ))
-
-
-class QueueTrigger(Declared):
-    """An SQS event source mapping; the service creates the queue (and its dead-letter queue) for its consumer."""
-
-    kind: Literal["queue"] = "queue"
-    queue: Name
-    batch_size: Annotated[int, Field(ge=1, le=10_000)] = 10
-    max_batching_window_seconds: Annotated[int, Field(ge=0, le=300)] = 0
-    max_concurrency: Annotated[int, Field(ge=2, le=1000)] | None = None
-    report_batch_item_failures: bool = True
-    max_receive_count: Annotated[int, Field(ge=1, le=1000)] = 5
-
-    @model_validator(mode="after")
-    def _window_for_large_batches(self) -> "QueueTrigger":
-        if self.batch_size > 10 and self.max_batching_window_seconds < 1:
-            raise InvalidPropError(
-                "max_batching_window_seconds", self.max_batching_window_seconds,
-                f"at least 1 when batch_size is above 10 (it is {self.batch_size}); SQS requires a batching window",
-            )
-        return self
-
-
-class StreamTrigger(Declared):
-    """A DynamoDB stream event source mapping; what it gives up on goes to the function's stream-failures queue."""
-
-    kind: Literal["stream"] = "stream"
-    table: Name
-    view: Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"] = "NEW_AND_OLD_IMAGES"
-    starting_position: Literal["TRIM_HORIZON", "LATEST"] = "TRIM_HORIZON"
-    batch_size: Annotated[int, Field(ge=1, le=10_000)] = 100
-    max_batching_window_seconds: Annotated[int, Field(ge=0, le=300)] = 0
-    bisect_batch_on_error: bool = True
-    # Bounded on purpose: -1 (retry until the record expires) would block the shard for a day.
-    retry_attempts: Annotated[int, Field(ge=0, le=10_000)] = 3
-    max_record_age_seconds: Annotated[int, Field(ge=60, le=604_800)] = 3600
-    parallelization_factor: Annotated[int, Field(ge=1, le=10)] = 1
-    report_batch_item_failures: bool = True
-    # Event filter patterns (Lambda's filter criteria), at most 5.
-    filters: Annotated[tuple[dict[str, Any], ...], Field(max_length=5)] = ()
-
-
-class ScheduleTrigger(Declared):
-    """A schedule that invokes the function asynchronously; undeliverable invocations go to its schedule-failures queue."""
-
-    kind: Literal["schedule"] = "schedule"
-    expression: Annotated[str, Field(pattern=r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$")] = "rate(1 day)"
-    # EventBridge Scheduler (time zones, its own retry policy) or an EventBridge rule.
-    service: Literal["scheduler", "rule"] = "scheduler"
-    time_zone: str = "UTC"
-    payload: dict[str, Any] = {}
-    retry_attempts: Annotated[int, Field(ge=0, le=185)] = 2
-    max_event_age_seconds: Annotated[int, Field(ge=60, le=86_400)] = 3600
-
-    @model_validator(mode="after")
-    def _time_zone_needs_scheduler(self) -> "ScheduleTrigger":
-        if self.service == "rule" and self.time_zone != "UTC":
-            raise InvalidPropError("time_zone", self.time_zone, "UTC for an EventBridge rule (use service='scheduler' for time zones)")
-        return self
+# Trigger kinds a function may have at most one of: one API surface, one clock.
+_SINGLE_KINDS = ("api", "schedule")
 
 
 class AsyncInvocation(Declared):
@@ -149,11 +62,10 @@ class TrafficCheck(Declared):
         expect_status: int = 200,
     ) -> "TrafficCheck":
         """A REST proxy request (as API Gateway sends it) that must answer ``expect_status``."""
-        event = rest_event(method, path, resources=resources, query=query, request_id="traffic-check")
+        event = rest_event(
+            method, path, resources=resources, query=query, request_id="traffic-check", user_agent="codedeploy-traffic-check"
+        )
         return cls(event=event, expect={"statusCode": expect_status})
-
-
-Trigger = Annotated[ApiTrigger | QueueTrigger | StreamTrigger | ScheduleTrigger, Field(discriminator="kind")]
 
 
 class FunctionDeclaration(Declared):
@@ -182,14 +94,14 @@ class FunctionDeclaration(Declared):
         if not self.handler.startswith(f"{self.package}.") or not re.fullmatch(r"[\w.]+\.\w+", self.handler):
             raise InvalidPropError("handler", self.handler, f"module.function inside the package, e.g. {self.package}.handler.lambda_handler")
         kinds = [trigger.kind for trigger in self.triggers]
-        for kind in ("api", "schedule"):
+        for kind in _SINGLE_KINDS:
             if kinds.count(kind) > 1:
                 raise InvalidPropError("triggers", f"{kinds.count(kind)} {kind} triggers", f"at most one {kind} trigger")
         if self.file_system is not None and not self.in_vpc:
             raise InvalidPropError("file_system", self.file_system.access, "a mount only for a function with in_vpc=True")
         if self.settings.schedule is not None:
             raise InvalidPropError("settings.schedule", self.settings.schedule, "unset in a declaration (declare a ScheduleTrigger)")
-        consumed = {t.queue for t in self.triggers if isinstance(t, QueueTrigger)}
+        consumed = set(self.consumed_queues)
         if consumed & set(self.queues):
             queue = sorted(consumed & set(self.queues))[0]
             raise InvalidPropError(f"queues.{queue}", "send", "a queue other than the one this function consumes")
@@ -207,14 +119,28 @@ class FunctionDeclaration(Declared):
 
     @property
     def api_routes(self) -> tuple[ApiRoute, ...]:
-        return tuple(route for t in self.triggers if isinstance(t, ApiTrigger) for route in t.routes)
+        return tuple(route for trigger in self.triggers for route in trigger.api_routes())
 
-    def triggers_of(self, kind: type[Declared]) -> tuple[Any, ...]:
-        return tuple(t for t in self.triggers if isinstance(t, kind))
+    @property
+    def consumed_queues(self) -> tuple[str, ...]:
+        return tuple(queue for trigger in self.triggers if (queue := trigger.consumed_queue()))
+
+    @property
+    def streamed_tables(self) -> tuple[tuple[str, str], ...]:
+        """``(table, view)`` for each stream the function reads."""
+        return tuple(streamed for trigger in self.triggers if (streamed := trigger.streamed_table()))
 
     @property
     def invoked_asynchronously(self) -> bool:
-        return self.async_invocation is not None or any(isinstance(t, ScheduleTrigger) for t in self.triggers)
+        return self.async_invocation is not None or any(t.invokes_asynchronously for t in self.triggers)
+
+    @property
+    def has_schedule(self) -> bool:
+        return any(t.accepts_stage_schedule for t in self.triggers)
+
+    def default_event(self) -> dict[str, Any]:
+        """What `make invoke-local` sends when no event is given: its trigger's, or ``{}``."""
+        return next((event for t in self.triggers if (event := t.default_event()) is not None), {})
 
 
 class TopicSubscription(Declared):
@@ -224,13 +150,3 @@ class TopicSubscription(Declared):
     queue: Name
     filter_policy: Annotated[dict[str, tuple[str, ...]], Field(min_length=1, max_length=5)]
     max_receive_count: Annotated[int, Field(ge=1, le=1000)] = 5
-
-
-def pascal(name: str) -> str:
-    """``product-events`` -> ``ProductEvents``."""
-    return "".join(part.capitalize() for part in name.split("-"))
-
-
-def env_name(name: str, suffix: str) -> str:
-    """``product``, ``TABLE_NAME`` -> ``PRODUCT_TABLE_NAME``: how a function finds what it was granted."""
-    return f"{name.upper().replace('-', '_')}_{suffix}"

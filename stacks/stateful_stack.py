@@ -5,12 +5,20 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_efs as efs, aws_kms as kms
 from constructs import Construct
 
-from catalog_constructs.idempotency_table import IdempotencyTable
-from catalog_constructs.product_table import ProductTable, ProvisionedCapacity
-from catalog_constructs.product_user_pool import ProductUserPool
+from catalog_constructs.retained_table import GlobalIndex, ProvisionedCapacity, RetainedTable
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.shared_file_system import SharedFileSystem
-from stacks.config import StageConfig, config_section
+from catalog_constructs.user_pool import ServiceUserPool
+from stacks.config import ProvisionedConfig, StageConfig, config_section
+from stacks.service_definition import KeyType, ServiceDefinition, TableDeclaration
+
+_ATTRIBUTE_TYPES = {
+    "string": dynamodb.AttributeType.STRING, "number": dynamodb.AttributeType.NUMBER, "binary": dynamodb.AttributeType.BINARY,
+}
+
+
+def _attribute(name: str | None, kind: KeyType) -> dynamodb.Attribute | None:
+    return dynamodb.Attribute(name=name, type=_ATTRIBUTE_TYPES[kind]) if name else None
 
 
 class StatefulStack(Stack):
@@ -21,76 +29,87 @@ class StatefulStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
+        definition: ServiceDefinition,
         config: StageConfig,
         network: ServiceNetwork,
-        product_stream: str | None = None,
         **kwargs,
     ) -> None:
         """
-        :param product_stream: the product table's stream view the stream triggers need (default: as configured).
+        :param definition: the service whose tables (and file system, user pool) this stack holds.
+        :param config: the stage's settings (data protection, table names and capacity, file system).
+        :param network: the VPC the file system's mount targets are placed in.
         """
         super().__init__(scope, construct_id, termination_protection=config.termination_protection, **kwargs)
-        table = config.table
+        data = config.data
         self.encryption_key = (
             kms.Key(
                 self,
                 "DataKey",
-                description="Encrypts the product catalog tables",
+                description=f"Encrypts the {definition.name.replace('-', ' ')} tables",
                 enable_key_rotation=True,
                 removal_policy=RemovalPolicy.RETAIN,
                 pending_window=Duration.days(30),
             )
-            if table.customer_managed_key
+            if data.customer_managed_key
             else None
         )
-        with config_section("table"):
-            self.product_table = ProductTable(
-                self,
-                "ProductTable",
-                table_name=table.table_name,
-                partition_key=table.partition_key,
-                provisioned=ProvisionedCapacity(**table.provisioned.model_dump()) if table.provisioned else None,
-                encryption_key=self.encryption_key,
-                deletion_protection=table.deletion_protection,
-                stream=dynamodb.StreamViewType[stream] if (stream := product_stream or table.stream) else None,
-                time_to_live_attribute=table.time_to_live_attribute,
-            )
-        # Bulk import records (counts and errors per import), expired 30 days after the import.
-        self.imports_table = ProductTable(
-            self,
-            "ImportsTable",
-            partition_key="id",
-            time_to_live_attribute="expires_at",
-            encryption_key=self.encryption_key,
-            deletion_protection=table.deletion_protection,
+        # The tables by their declared names: what function declarations grant and stream from.
+        self.tables: dict[str, RetainedTable] = {}
+        for table in definition.tables:
+            with config_section(f"tables.{table.name}"):
+                self.tables[table.name] = self._table(definition, table, config)
+        self.file_system: SharedFileSystem | None = None
+        if definition.needs_file_system:
+            fs, declared = config.file_system, definition.file_system
+            with config_section("file_system"):
+                self.file_system = SharedFileSystem(
+                    self,
+                    "FileSystem",
+                    vpc=network.vpc,
+                    vpc_subnets=network.private_subnets,
+                    root_path=declared.root_path,
+                    posix_uid=declared.posix_uid,
+                    posix_gid=declared.posix_gid,
+                    root_permissions=declared.root_permissions,
+                    automatic_backups=fs.automatic_backups,
+                    performance_mode=(
+                        efs.PerformanceMode.MAX_IO if fs.performance_mode == "maxIO" else efs.PerformanceMode.GENERAL_PURPOSE
+                    ),
+                    throughput_mode=(
+                        efs.ThroughputMode.BURSTING if fs.throughput_mode == "bursting" else efs.ThroughputMode.ELASTIC
+                    ),
+                )
+        self.user_pool = (
+            ServiceUserPool(self, "UserPool", deletion_protection=config.user_pool_deletion_protection)
+            if definition.api is not None
+            else None
         )
-        self.idempotency_table = IdempotencyTable(
+
+    def _table(self, definition: ServiceDefinition, table: TableDeclaration, config: StageConfig) -> RetainedTable:
+        settings = config.tables.get(table.name)
+        provisioned = settings.provisioned if settings else None
+        if provisioned is None and table.billing == "provisioned":
+            provisioned = ProvisionedConfig()
+        stream = definition.stream_view(table.name)
+        return RetainedTable(
             self,
-            "IdempotencyTable",
+            table.construct_id,
+            partition_key=_attribute(table.partition_key, table.partition_key_type),
+            sort_key=_attribute(table.sort_key, table.sort_key_type),
+            global_indexes=[
+                GlobalIndex(
+                    name=index.name,
+                    partition_key=_attribute(index.partition_key, index.partition_key_type),
+                    sort_key=_attribute(index.sort_key, index.sort_key_type),
+                    projection=dynamodb.ProjectionType.ALL if index.projection == "all" else dynamodb.ProjectionType.KEYS_ONLY,
+                )
+                for index in table.indexes
+            ],
+            table_name=settings.table_name if settings else None,
+            provisioned=ProvisionedCapacity(**provisioned.model_dump()) if provisioned else None,
             encryption_key=self.encryption_key,
-            deletion_protection=table.deletion_protection,
-        )
-        fs = config.file_system
-        with config_section("file_system"):
-            self.file_system = SharedFileSystem(
-                self,
-                "FileSystem",
-                vpc=network.vpc,
-                vpc_subnets=network.private_subnets,
-                root_path=fs.root_path,
-                posix_uid=fs.posix_uid,
-                posix_gid=fs.posix_gid,
-                root_permissions=fs.root_permissions,
-                automatic_backups=fs.automatic_backups,
-                performance_mode=(
-                    efs.PerformanceMode.MAX_IO if fs.performance_mode == "maxIO" else efs.PerformanceMode.GENERAL_PURPOSE
-                ),
-                throughput_mode=efs.ThroughputMode.BURSTING if fs.throughput_mode == "bursting" else efs.ThroughputMode.ELASTIC,
-            )
-        # The tables by the names function declarations use (stacks/declaration_checks.TABLES).
-        self.tables: dict[str, ProductTable] = {
-            "product": self.product_table, "idempotency": self.idempotency_table.store, "imports": self.imports_table,
-        }
-        self.user_pool = ProductUserPool(
-            self, "UserPool", deletion_protection=config.user_pool_deletion_protection
+            deletion_protection=config.data.deletion_protection,
+            stream=dynamodb.StreamViewType[stream] if stream else None,
+            time_to_live_attribute=table.time_to_live_attribute,
+            logical_id=table.logical_id,
         )

@@ -73,14 +73,14 @@ def generated_stage_settings(dev: dict[str, Any]) -> dict[str, Any]:
     """The dev stage's settings plus options cdk.json never sets."""
     settings = {**dev}
     settings["api"] = {**dev["api"], "authorize_reads": True}
-    settings["table"] = {**dev["table"], "table_name": "product-gen"}
+    settings["tables"] = {"product": {"table_name": "product-gen"}}
     settings["functions"] = {"hourly": {"schedule": "off"}, "nightly": {"deployment_config": "Linear10PercentEvery1Minute"}}
     return settings
 
 
 def runtime_with_fixtures(directory: Path) -> Path:
     """The project's runtime/ plus the fixture packages, as one runtime directory."""
-    from stacks.service_stack import RUNTIME_DIR
+    from services.product_catalog.definition import RUNTIME_DIR
 
     runtime = directory / "runtime"
     shutil.copytree(RUNTIME_DIR, runtime, ignore=shutil.ignore_patterns("__pycache__"))
@@ -96,11 +96,17 @@ def build_generated_app(app: Any, workdir: Path) -> Any:
 
     from devtools.synth import cdk_context
     from stacks.config import parse_stage
-    from stacks.functions import FUNCTIONS
-    from stacks.product_service_stage import ProductServiceStage
+    from services.product_catalog.definition import DEFINITION
+    from stacks.service_definition import ServiceDefinition
+    from stacks.service_stage import ServiceStage
 
-    functions = FUNCTIONS + GENERATED
-    config = parse_stage(STAGE, generated_stage_settings(cdk_context()["stages"]["dev"]), tuple(d.name for d in functions))
-    ProductServiceStage(app, config=config, functions=functions, runtime_dir=runtime_with_fixtures(workdir))
+    definition = ServiceDefinition(**{
+        **dict(DEFINITION), "runtime_dir": runtime_with_fixtures(workdir), "functions": DEFINITION.functions + GENERATED,
+    })
+    config = parse_stage(
+        STAGE, generated_stage_settings(cdk_context()["stages"]["dev"]), tuple(d.name for d in definition.functions),
+        tuple(t.name for t in definition.tables),
+    )
+    ServiceStage(app, definition=definition, config=config)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     return app

@@ -43,7 +43,10 @@ def prod_with(section: str, **settings) -> dict:
         ("functions", {"prodcut": {"memory_size": 256}}, "stages.prod.functions.prodcut: 'prodcut' is not allowed; expected the name of a declared function: product"),
         ("functions", {"product": {"schedule": "rate(1 day)"}}, "stages.prod.functions.product.schedule: 'rate(1 day)' is not allowed; expected unset: product is declared without a ScheduleTrigger"),
         ("functions", {"product": {"schedule": "every day"}}, "stages.prod.functions.product.schedule: 'every day' is not allowed; expected a value matching"),
-        ("table", {"stream": "ALL"}, "stages.prod.table.stream: 'ALL' is not allowed; expected one of KEYS_ONLY"),
+        ("tables", {"product": {"table_name": "x"}}, "stages.prod.tables.product.table_name: 'x' is not allowed; expected a value matching"),
+        ("tables", {"prodcut": {"table_name": "products"}}, "stages.prod.tables.prodcut: 'prodcut' is not allowed; expected the name of a declared table: product, imports, idempotency"),
+        ("tables", {"product": {"stream": "NEW_IMAGE"}}, "stages.prod.tables.product.stream: 'NEW_IMAGE' is not allowed; expected a known setting: table_name, provisioned"),
+        ("data", {"customer_managed_key": "yes"}, "stages.prod.data.customer_managed_key: 'yes' is not allowed; expected true or false"),
         ("api", {"rollback_5xx_rate": 2}, "stages.prod.api.rollback_5xx_rate: 2 is not allowed"),
         ("function_defaults", {"python_version": "3.9"}, "stages.prod.function_defaults.python_version: '3.9' is not allowed; expected one of 3.12, 3.13, 3.14"),
         ("network", {"nat_gateways": 0}, "stages.prod.network.nat_gateways: 0 is not allowed; expected an integer from 1 to 3"),
@@ -52,8 +55,7 @@ def prod_with(section: str, **settings) -> dict:
         ("function_defaults", {"layers": ["arn:aws:lambda:eu-west-1:123456789012:layer:tools"]}, "stages.prod.function_defaults.layers.0: 'arn:aws:lambda:eu-west-1:123456789012:layer:tools' is not allowed; expected a layer version ARN"),
         ("api", {"web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/0a1b2c3d-0000-0000-0000-000000000000"}, "stages.prod.api.web_acl_arn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/"),
         ("file_system", {"performance_mode": "maxIO"}, "stages.prod.file_system.performance_mode: 'maxIO' is not allowed; expected generalPurpose with elastic throughput"),
-        ("table", {"partition_key": "bad key!"}, "stages.prod.table.partition_key: 'bad key!' is not allowed"),
-        ("file_system", {"posix_uid": 0}, "stages.prod.file_system.posix_uid: 0 is not allowed; expected a non-root POSIX id"),
+        ("file_system", {"posix_uid": 1000}, "stages.prod.file_system.posix_uid: 1000 is not allowed; expected a known setting: automatic_backups"),
     ],
 )
 def test_invalid_setting_is_rejected_naming_field_value_and_allowed(section, settings, message):

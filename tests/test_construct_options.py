@@ -10,14 +10,15 @@ from aws_cdk.assertions import Match, Template
 
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.failure_queue import FailureQueue
-from catalog_constructs.product_api import ApiRoute, ProductApi
-from catalog_constructs.product_table import ProductTable, ProvisionedCapacity
+from catalog_constructs.service_api import ApiRoute, ServiceApi
+from catalog_constructs.retained_table import GlobalIndex, ProvisionedCapacity, RetainedTable
 from catalog_constructs.service_function import ServiceFunction
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.shared_file_system import SharedFileSystem
 from catalog_constructs.traffic_hook import TrafficHook
 from catalog_constructs.work_queue import WorkQueue
 
+KEY = dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING)
 WEB_ACL = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/catalog/0a1b2c3d-0000-0000-0000-000000000000"
 
 
@@ -32,15 +33,17 @@ def built() -> dict:
     files = SharedFileSystem(stack, "Files", vpc=network.vpc, vpc_subnets=network.private_subnets)
     files.grant_mount(fn, read_only=True)
     pool = cognito.UserPool(stack, "Pool")
-    ProductApi(
-        stack, "Api", routes=[ApiRoute(method="GET", path="/thing/{thing_id}", handler=fn.alias)], user_pool=pool,
+    ServiceApi(
+        stack, "Api", description="Things", routes=[ApiRoute(method="GET", path="/thing/{thing_id}", handler=fn.alias)], user_pool=pool,
         authorize_reads=True, web_acl_arn=WEB_ACL, rollback_5xx_rate=0.2,
     )
-    ProductTable(
-        stack, "Table", table_name="things", provisioned=ProvisionedCapacity(min_read=2, max_read=20, min_write=1, max_write=10),
+    RetainedTable(
+        stack, "Table", table_name="things", partition_key=KEY, sort_key=dynamodb.Attribute(name="at", type=dynamodb.AttributeType.NUMBER),
+        global_indexes=[GlobalIndex(name="by-owner", partition_key=dynamodb.Attribute(name="owner", type=dynamodb.AttributeType.STRING),
+                                    projection=dynamodb.ProjectionType.KEYS_ONLY)], provisioned=ProvisionedCapacity(min_read=2, max_read=20, min_write=1, max_write=10),
         stream=dynamodb.StreamViewType.NEW_IMAGE,
     )
-    TrafficHook(stack, "Hook", target=fn, code=code, handler="index.handler", event={"ping": True}, expect={"ok": True}, phase="post")
+    TrafficHook(stack, "Hook", target=fn, event={"ping": True}, expect={"ok": True}, phase="post")
     WorkQueue(stack, "Work", consumer_timeout_seconds=30, batching_window_seconds=10, max_receive_count=7)
     return {"template": Template.from_stack(stack), "fn": fn, "outside": outside}
 
@@ -71,6 +74,21 @@ def test_provisioned_capacity_scales_reads_and_writes_between_their_bounds(built
     template.has_resource_properties("AWS::DynamoDB::Table", {"TableName": "things", "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 1}})
     template.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": 2, "MaxCapacity": 20})
     template.has_resource_properties("AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": 1, "MaxCapacity": 10})
+
+
+def test_a_table_can_have_a_typed_sort_key(built):
+    built["template"].has_resource_properties("AWS::DynamoDB::Table", {
+        "TableName": "things",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
+        "AttributeDefinitions": Match.array_with([{"AttributeName": "at", "AttributeType": "N"}]),
+    })
+
+
+def test_a_global_index_on_a_provisioned_table_gets_the_tables_capacity(built):
+    built["template"].has_resource_properties("AWS::DynamoDB::Table", {"TableName": "things", "GlobalSecondaryIndexes": [{
+        "IndexName": "by-owner", "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"}, "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 1},
+    }]})
 
 
 def test_a_table_stream_has_the_view_asked_for(built):
@@ -124,7 +142,7 @@ def test_an_api_route_is_served_by_one_function_only():
     fn = ServiceFunction(stack, "Fn", code=lambda_.Code.from_inline("x"), handler="index.handler")
     route = ApiRoute(method="GET", path="/x", handler=fn.alias)
     with pytest.raises(InvalidPropError, match=r"^routes: 'GET /x' is not allowed"):
-        ProductApi(stack, "Api", routes=[route, route], user_pool=cognito.UserPool(stack, "Pool"))
+        ServiceApi(stack, "Api", description="x", routes=[route, route], user_pool=cognito.UserPool(stack, "Pool"))
 
 
 def test_max_io_with_elastic_throughput_is_one_line_not_a_jsii_traceback():
@@ -141,5 +159,5 @@ def test_a_web_acl_arn_must_be_a_regional_wafv2_acl():
     stack = Stack(App(), "Waf")
     fn = ServiceFunction(stack, "Fn", code=lambda_.Code.from_inline("x"), handler="index.handler")
     with pytest.raises(InvalidPropError, match=r"^web_acl_arn: 'arn:aws:waf::123456789012:webacl/x' is not allowed"):
-        ProductApi(stack, "Api", routes=[ApiRoute(method="GET", path="/x", handler=fn.alias)],
+        ServiceApi(stack, "Api", description="x", routes=[ApiRoute(method="GET", path="/x", handler=fn.alias)],
                    user_pool=cognito.UserPool(stack, "Pool"), web_acl_arn="arn:aws:waf::123456789012:webacl/x")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import App, Stack, aws_ec2 as ec2, aws_lambda as lambda_
+from aws_cdk import App, Stack, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_lambda as lambda_
 
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.lambda_limits import environment_size
-from catalog_constructs.product_api import ApiRoute, ProductApi
-from catalog_constructs.product_table import ProductTable, ProvisionedCapacity
+from catalog_constructs.service_api import ApiRoute, ServiceApi
+from catalog_constructs.retained_table import GlobalIndex, ProvisionedCapacity, RetainedTable
 from catalog_constructs.service_function import ServiceFunction
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.shared_file_system import SharedFileSystem
@@ -63,7 +63,7 @@ def test_environment_at_exactly_4_kb_is_accepted(stack, vpc):
 def test_product_api_refuses_the_unqualified_function(stack, vpc):
     fn = function(stack, vpc, "FnForApi")
     with pytest.raises(InvalidPropError, match=r"^routes.handler: .* expected a lambda Alias or Version"):
-        ProductApi(stack, "Api", routes=[ApiRoute(method="GET", path="/x", handler=fn.function)], user_pool=None)  # type: ignore[arg-type]
+        ServiceApi(stack, "Api", description="x", routes=[ApiRoute(method="GET", path="/x", handler=fn.function)], user_pool=None)  # type: ignore[arg-type]
 
 
 def test_network_needs_two_or_three_distinct_zones(stack):
@@ -85,7 +85,7 @@ def test_file_system_root_permissions_must_be_octal(stack, vpc):
 
 def test_provisioned_capacity_max_must_not_be_below_min(stack):
     with pytest.raises(InvalidPropError, match=r"^provisioned.max_read: 1 .* at least min_read \(5\)"):
-        ProductTable(stack, "Table", provisioned=ProvisionedCapacity(min_read=5, max_read=1))
+        RetainedTable(stack, "Table", partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING), provisioned=ProvisionedCapacity(min_read=5, max_read=1))
 
 
 def test_network_cidr_must_hold_every_subnet(stack):

@@ -1,11 +1,12 @@
-"""A bad function declaration fails before anything is built, in one line naming the field, value and what is allowed."""
+"""A bad declaration (function, table, service) fails before anything is built, in one line naming the field, value and what is allowed."""
 
 from __future__ import annotations
 
 import pytest
 
 from catalog_constructs.errors import InvalidPropError
-from stacks.declaration_checks import check_declarations, check_stage_settings
+from services.product_catalog.definition import DEFINITION
+from stacks.declaration_checks import check_stage_settings
 from stacks.function_declaration import (
     AsyncInvocation,
     FileSystemMount,
@@ -13,12 +14,21 @@ from stacks.function_declaration import (
     QueueTrigger,
     ScheduleTrigger,
     StreamTrigger,
+    TopicSubscription,
 )
-from stacks.functions import FUNCTIONS
+from stacks.service_definition import ApiDeclaration, FileSystemDeclaration, ServiceDefinition, TableDeclaration, TableIndex
+
+FUNCTIONS = DEFINITION.functions
+TABLES = (TableDeclaration(name="product", stream="NEW_AND_OLD_IMAGES"), TableDeclaration(name="idempotency"))
 
 
 def declare(**fields) -> FunctionDeclaration:
     return FunctionDeclaration(**{"name": "worker", "description": "A worker", "package": "worker", "handler": "worker.handler.main", **fields})
+
+
+def service(*functions: FunctionDeclaration, **fields) -> ServiceDefinition:
+    return ServiceDefinition(**{"name": "shop", "description": "A shop", "runtime_dir": "runtime", "tables": TABLES,
+                                "functions": functions, **fields})
 
 
 @pytest.mark.parametrize(
@@ -50,34 +60,63 @@ def test_a_bad_declaration_is_one_line_naming_field_value_and_allowed(make, mess
 
 
 @pytest.mark.parametrize(
-    ("functions", "message"),
+    ("make", "message"),
     [
-        (lambda: (declare(tables={"prodcut": "read"}),), r"^FunctionDeclaration\(worker\).tables.prodcut: 'prodcut' is not allowed; expected one of product, idempotency"),
-        (lambda: (declare(triggers=(StreamTrigger(table="idempotency"),)),), r"^FunctionDeclaration\(worker\).triggers.table: 'idempotency' is not allowed; expected a table with a stream: product"),
-        (lambda: (declare(queues={"jobs": "send"}),), r"^FunctionDeclaration\(worker\).queues.jobs: 'jobs' is not allowed; expected a queue some function consumes"),
-        (lambda: (declare(triggers=(QueueTrigger(queue="jobs"),)), declare(name="other", package="other", handler="other.h.main", triggers=(QueueTrigger(queue="jobs"),))),
-         r"^FunctionDeclaration\(other\).triggers.queue: 'jobs' is not allowed; expected a queue no other function consumes \(worker does\)"),
-        (lambda: (declare(), declare()), r"^FunctionDeclaration\(worker\).name: 'worker' is not allowed; expected a name no other function has"),
-        (lambda: (declare(triggers=(StreamTrigger(table="product", view="NEW_IMAGE"),)), declare(name="other", package="other", handler="other.h.main", triggers=(StreamTrigger(table="product"),))),
-         r"^FunctionDeclaration\(other\).triggers.view: 'NEW_AND_OLD_IMAGES' is not allowed; expected the view the other stream triggers of product use \(NEW_IMAGE\)"),
+        (lambda: TableDeclaration(name="orders", partition_key="bad key"), r"^TableDeclaration\(orders\).partition_key: 'bad key' is not allowed"),
+        (lambda: TableDeclaration(name="orders", sort_key_type="date"), r"^TableDeclaration\(orders\).sort_key_type: 'date' is not allowed"),
+        (lambda: TableDeclaration(name="orders", stream="ALL"), r"^TableDeclaration\(orders\).stream: 'ALL' is not allowed"),
+        (lambda: TableDeclaration(name="orders", indexes=(TableIndex(name="by-day", partition_key="day"),) * 2),
+         r"^TableDeclaration\(orders\).indexes.name: 'by-day' is not allowed; expected a name no other index of the table has"),
+        (lambda: TableIndex(name="x", partition_key="day"), r"^TableIndex\(x\).name: 'x' is not allowed"),
+        (lambda: FileSystemDeclaration(root_path="files"), r"^FileSystemDeclaration.root_path: 'files' is not allowed"),
+        (lambda: ApiDeclaration(description="x", cors_allow_headers=("Bad Header",)), r"^ApiDeclaration.cors_allow_headers.0: 'Bad Header' is not allowed"),
     ],
 )
-def test_declarations_must_refer_to_what_exists(functions, message):
-    with pytest.raises(InvalidPropError, match=message):
-        check_declarations(functions())
+def test_a_bad_table_or_service_part_is_one_line(make, message):
+    with pytest.raises(InvalidPropError, match=message) as error:
+        make()
+    assert "\n" not in str(error.value)
 
 
-def test_the_service_declarations_are_consistent():
-    check_declarations(FUNCTIONS)
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: service(declare(tables={"prodcut": "read"})), r"^FunctionDeclaration\(worker\).tables.prodcut: 'prodcut' is not allowed; expected a declared table: product, idempotency"),
+        (lambda: service(declare(triggers=(StreamTrigger(table="orders"),))), r"^FunctionDeclaration\(worker\).triggers.table: 'orders' is not allowed; expected a declared table: product, idempotency"),
+        (lambda: service(declare(queues={"jobs": "send"})), r"^FunctionDeclaration\(worker\).queues.jobs: 'jobs' is not allowed; expected a queue some function consumes"),
+        (lambda: service(declare(topics={"events": "publish"})), r"^FunctionDeclaration\(worker\).topics.events: 'events' is not allowed; expected a declared topic: none"),
+        (lambda: service(declare(triggers=(QueueTrigger(queue="jobs"),)), declare(name="other", package="other", handler="other.h.main", triggers=(QueueTrigger(queue="jobs"),))),
+         r"^FunctionDeclaration\(other\).triggers.queue: 'jobs' is not allowed; expected a queue no other function consumes \(worker does\)"),
+        (lambda: service(declare(), declare()), r"^FunctionDeclaration\(worker\).name: 'worker' is not allowed; expected a name no other declaration of its kind has"),
+        (lambda: service(declare(), tables=(TableDeclaration(name="t1"), TableDeclaration(name="t1"))), r"^TableDeclaration\(t1\).name: 't1' is not allowed"),
+        (lambda: service(declare(triggers=(StreamTrigger(table="product", view="NEW_IMAGE"),))),
+         r"^FunctionDeclaration\(worker\).triggers.view: 'NEW_IMAGE' is not allowed; expected the view product's stream has \(NEW_AND_OLD_IMAGES\)"),
+        (lambda: service(declare(triggers=(StreamTrigger(table="idempotency", view="NEW_IMAGE"),)), declare(name="other", package="other", handler="other.h.main", triggers=(StreamTrigger(table="idempotency"),))),
+         r"^FunctionDeclaration\(other\).triggers.view: 'NEW_AND_OLD_IMAGES' is not allowed; expected the view idempotency's stream has \(NEW_IMAGE\)"),
+        (lambda: service(declare(triggers=(FUNCTIONS[0].triggers[0],))), r"^ServiceDefinition.api: None is not allowed; expected an ApiDeclaration: worker declares API routes"),
+        (lambda: service(declare(), subscriptions=(TopicSubscription(topic="events", queue="audit", filter_policy={"t": ("x",)}),)),
+         r"^TopicSubscription\(audit\).topic: 'events' is not allowed; expected a declared topic: none"),
+        (lambda: service(functions=()), r"^ServiceDefinition\(shop\).functions: \[\] is not allowed"),
+    ],
+)
+def test_declarations_must_refer_to_what_exists(make, message):
+    with pytest.raises(InvalidPropError, match=message) as error:
+        make()
+    assert "\n" not in str(error.value)
 
 
-def test_a_configured_table_stream_must_match_the_view_the_triggers_need():
+def test_a_stream_trigger_works_on_any_declared_table():
+    definition = service(declare(triggers=(StreamTrigger(table="idempotency", view="KEYS_ONLY"),)))
+    assert definition.stream_view("idempotency") == "KEYS_ONLY"
+
+
+def test_a_stage_schedule_needs_a_schedule_trigger():
     from stacks.config import parse_stage
 
     config = parse_stage("qa", {"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]},
-                                "table": {"stream": "KEYS_ONLY"}})
-    with pytest.raises(InvalidPropError, match=r"^stages.qa.table.stream: 'KEYS_ONLY' is not allowed; expected NEW_AND_OLD_IMAGES"):
-        check_stage_settings((declare(triggers=(StreamTrigger(table="product"),)),), config)
+                                "functions": {"worker": {"schedule": "off"}}})
+    with pytest.raises(InvalidPropError, match=r"^stages.qa.functions.worker.schedule: 'off' is not allowed; expected unset: worker is declared without a ScheduleTrigger"):
+        check_stage_settings(service(declare()), config)
 
 
 def test_the_benchmark_declarations_are_valid_and_their_files_exist():
@@ -85,7 +124,7 @@ def test_the_benchmark_declarations_are_valid_and_their_files_exist():
     from tests.conftest import ROOT
 
     extras = extra_functions(3)
-    check_declarations(FUNCTIONS + extras)
+    DEFINITION.with_functions(*extras)
     for declaration in extras:
         assert (ROOT / "runtime" / "requirements" / declaration.requirements).is_file()
         assert all((ROOT / "runtime" / package / "__init__.py").is_file() for package in (declaration.package, *declaration.extra_packages))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.functions import FUNCTIONS
+from services.product_catalog.definition import DEFINITION
+
+FUNCTIONS = DEFINITION.functions
 from tests.conftest import DEPLOYS
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from product_api.routes import ROUTES
-from stacks.functions import FUNCTIONS
+from services.product_catalog.definition import DEFINITION
+
+FUNCTIONS = DEFINITION.functions
 
 # Every route any declared function serves, and which function serves it.
 DECLARED = {(route.method, route.path): d.construct_id for d in FUNCTIONS for route in d.api_routes}

@@ -46,7 +46,9 @@ def test_the_venv_runs_the_versions_that_ship(requirements):
 
 
 def test_every_declared_function_has_its_package_and_pins():
-    from stacks.functions import FUNCTIONS
+    from services.product_catalog.definition import DEFINITION
+
+    FUNCTIONS = DEFINITION.functions
 
     for declaration in FUNCTIONS:
         assert (ROOT / "runtime" / declaration.package / "__init__.py").is_file(), declaration.name

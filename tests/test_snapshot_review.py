@@ -65,7 +65,11 @@ def dev_with_new_code_and_memory(tmp_path_factory, monkeypatch_module):
     shutil.copytree(ROOT / "runtime", runtime, ignore=shutil.ignore_patterns("__pycache__"))
     handler = runtime / "product_api" / "handler.py"
     handler.write_text(handler.read_text() + "\n# a code-only change\n")
-    monkeypatch_module.setattr("stacks.service_stack.RUNTIME_DIR", runtime)
+    from services.product_catalog.definition import DEFINITION
+
+    monkeypatch_module.setattr(
+        "services.product_catalog.definition.DEFINITION", DEFINITION.model_copy(update={"runtime_dir": runtime})
+    )
     context = cdk_context()
     context["stage"] = "dev"
     context["stages"]["dev"].setdefault("functions", {})["product"] = {"memory_size": 1024}

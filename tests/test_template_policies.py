@@ -190,7 +190,7 @@ def unsuppressed_findings(request, tmp_path_factory):
     from tests.conftest import synthesize
 
     import app  # noqa: F401 - loads every stack and construct module, so all importers of acknowledge are found
-    from stacks import product_service_stage  # noqa: F401
+    from stacks import service_stage  # noqa: F401
 
     originals = {"acknowledge": nag.acknowledge, "acknowledge_all": nag.acknowledge_all}
     recorded: list[tuple[str, str, str]] = []

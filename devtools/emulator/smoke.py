@@ -13,7 +13,9 @@ import os
 from typing import Any
 from unittest import mock
 
-from stacks.functions import FUNCTIONS
+from services.product_catalog.definition import DEFINITION
+
+FUNCTIONS = DEFINITION.functions
 
 
 def _stack_resources(deployment: Any, stack: str) -> dict[str, dict[str, str]]:

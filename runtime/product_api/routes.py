@@ -1,6 +1,6 @@
 """The API contract of product_api, declared once.
 
-API Gateway's resources and methods (stacks/functions.py -> ProductApi), the handler's routing, the
+API Gateway's resources and methods (services/product_catalog/definition.py -> ServiceApi), the handler's routing, the
 local server, the OpenAPI document and the deploy smoke test all derive from ``ROUTES``. Pure data:
 the infrastructure imports it without loading the handler.
 """

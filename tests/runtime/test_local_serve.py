@@ -40,7 +40,9 @@ def call(url: str, method: str = "GET", body: dict | None = None) -> tuple[int, 
 def test_routes_come_from_the_synthesized_api(templates):
     stage, routes = api_routes(templates["dev/Service"])
     assert stage == "prod"
-    from stacks.functions import FUNCTIONS
+    from services.product_catalog.definition import DEFINITION
+
+    FUNCTIONS = DEFINITION.functions
 
     declared = {(r.method, r.path): d.handler for d in FUNCTIONS for r in d.api_routes}
     assert {(method, path): handler for path, methods in routes.items() for method, handler in methods.items()} == declared

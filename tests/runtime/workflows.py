@@ -37,13 +37,13 @@ def system(emulator: str, tmp_path: Path) -> Iterator[LocalSystem]:
     """A fresh emulated account with every table, queue, topic and subscription the service declares."""
     import urllib.request
 
-    from stacks.functions import FUNCTIONS, SUBSCRIPTIONS
+    from services.product_catalog.definition import DEFINITION
 
     urllib.request.urlopen(urllib.request.Request(f"{emulator}/moto-api/reset", method="POST"), timeout=10).read()
     with pytest.MonkeyPatch.context() as patch:
         for name, value in local_credentials(emulator).items():
             patch.setenv(name, value)
-        built = LocalSystem(client, FUNCTIONS, SUBSCRIPTIONS, tmp_path / "files").create()
+        built = LocalSystem(client, DEFINITION, tmp_path / "files").create()
         for name, value in built.environment.items():
             patch.setenv(name, value)
         reset_runtime_caches()

@@ -1,4 +1,4 @@
-"""ProductUserPool: the Cognito user pool whose users may change the catalog."""
+"""ServiceUserPool: the Cognito user pool whose users may call the service's authorized methods."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from constructs import Construct
 from catalog_constructs.nag import acknowledge
 
 
-class ProductUserPool(Construct):
+class ServiceUserPool(Construct):
     """An admin-provisioned user pool (no self sign-up) with MFA, a strict password policy and an app client.
 
     It holds identities, so it is retained on removal and lives with the stateful resources.

@@ -1,4 +1,4 @@
-"""ProductApi: the REST API in front of the service's functions, every method a proxy to a function alias."""
+"""ServiceApi: the REST API in front of a service's functions, every method a proxy to a function alias."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from constructs import Construct
 
 from catalog_constructs.arns import check_web_acl_arn
 from catalog_constructs.errors import InvalidPropError
+from catalog_constructs.gateway_responses import GatewayErrorBodies
 from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.rest_events import path_parameters_of
 
@@ -64,30 +65,7 @@ def gateway_model_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     return {"$schema": "http://json-schema.org/draft-04/schema#", **strip(schema)}
 
 
-# Error bodies API Gateway itself returns (auth, throttling, ...) in the handler's error shape.
-_GATEWAY_ERROR_BODY = (
-    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString, '
-    '"request_id": "$context.requestId"}}'
-)
-# A body the model rejects looks as when the function rejects it: 422 validation_failed, with details.
-# (API Gateway's validation messages quote property names: escapeJavaScript makes them JSON-safe.)
-_VALIDATION_MESSAGE = "$util.escapeJavaScript($context.error.validationErrorString)"
-_INVALID_BODY = (
-    # Unparsable JSON is a 400 malformed_request, as the function answers it; a body the model rejects a 422.
-    '#if($context.error.validationErrorString.startsWith("Invalid request body"))'
-    '#set($context.responseOverride.status = 400)'
-    '{"error": {"code": "malformed_request", "message": "the body is not valid JSON", "request_id": "$context.requestId"}}'
-    '#else'
-    '{"error": {"code": "validation_failed", "message": "the request has invalid fields", "request_id": "$context.requestId", '
-    '"details": [{"location": "body", "message": "' + _VALIDATION_MESSAGE + '"}]}}'
-    '#end'
-)
-_INVALID_PARAMETERS = (
-    '{"error": {"code": "malformed_request", "message": "' + _VALIDATION_MESSAGE + '", "request_id": "$context.requestId"}}'
-)
-
-
-def gateway_cors_headers(origins: Sequence[str]) -> dict[str, str]:
+def gateway_cors_headers(origins: Sequence[str], expose_headers: Sequence[str] = ()) -> dict[str, str]:
     """CORS headers of API Gateway's own responses: the one origin; with several, the request's Origin.
 
     A gateway response cannot choose among origins as the function does, so with several configured it
@@ -96,10 +74,13 @@ def gateway_cors_headers(origins: Sequence[str]) -> dict[str, str]:
     if not origins:
         return {}
     origin = f"'{origins[0]}'" if len(origins) == 1 else "method.request.header.Origin"
-    return {"Access-Control-Allow-Origin": origin, "Vary": "'Origin'", "Access-Control-Expose-Headers": "'ETag,Location'"}
+    headers = {"Access-Control-Allow-Origin": origin, "Vary": "'Origin'"}
+    if expose_headers:
+        headers["Access-Control-Expose-Headers"] = "'" + ",".join(expose_headers) + "'"
+    return headers
 
 
-class ProductApi(Construct):
+class ServiceApi(Construct):
     """API Gateway REST API whose every method is a Lambda proxy to a function alias.
 
     Writes always require a Cognito token; reads are public unless ``authorize_reads``. The stage has
@@ -114,6 +95,10 @@ class ProductApi(Construct):
         *,
         routes: Sequence[ApiRoute],
         user_pool: cognito.IUserPool,
+        description: str,
+        cors_allow_headers: Sequence[str] = ("Authorization", "Content-Type"),
+        cors_expose_headers: Sequence[str] = (),
+        error_bodies: GatewayErrorBodies = GatewayErrorBodies(),
         stage_name: str = "prod",
         authorize_reads: bool = False,
         throttling_rate_limit: int = 100,
@@ -129,8 +114,12 @@ class ProductApi(Construct):
         """
         :param routes: every method of the API and the alias (never the function itself) that serves it.
         :param user_pool: whose tokens authorize writes (and reads if ``authorize_reads``).
-        :param stage_name: deployment stage, the first path segment (default ``prod``: ``/prod/product``).
-        :param authorize_reads: require a token for GET too (default off: the catalog is public).
+        :param description: the REST API's description, shown in the console.
+        :param cors_allow_headers: request headers a browser may send, with CORS on (default Authorization, Content-Type).
+        :param cors_expose_headers: response headers a browser may read, with CORS on (default none).
+        :param error_bodies: templates of the gateway's own error answers (default: API Gateway's shape).
+        :param stage_name: deployment stage, the first path segment (default ``prod``: ``/prod/...``).
+        :param authorize_reads: require a token for GET too (default off: reads are public).
         :param throttling_rate_limit: steady requests per second for the stage (default 100).
         :param throttling_burst_limit: burst capacity for the stage (default 200).
         :param cors_allow_origins: origins allowed by CORS (default none: CORS off).
@@ -151,7 +140,7 @@ class ProductApi(Construct):
             if route.method not in HTTP_METHODS:
                 raise InvalidPropError("routes.method", route.method, "one of " + ", ".join(HTTP_METHODS))
             if not route.path.startswith("/") or "//" in route.path:
-                raise InvalidPropError("routes.path", route.path, "a resource path such as /product/{id}")
+                raise InvalidPropError("routes.path", route.path, "a resource path such as /orders/{id}")
             if (route.method, route.path) in seen:
                 raise InvalidPropError("routes", f"{route.method} {route.path}", "each method and path served by one function")
             seen.add((route.method, route.path))
@@ -178,7 +167,7 @@ class ProductApi(Construct):
             self,
             "RestApi",
             rest_api_name=api_name,
-            description="Product catalog API",
+            description=description,
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=manage_account_cloudwatch_role,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
@@ -207,8 +196,8 @@ class ProductApi(Construct):
                 apigw.CorsOptions(
                     allow_origins=list(cors_allow_origins),
                     allow_methods=sorted({route.method for route in routes}),
-                    allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-                    expose_headers=["ETag", "Location"],
+                    allow_headers=list(cors_allow_headers),
+                    expose_headers=list(cors_expose_headers) or None,
                 )
                 if cors_allow_origins
                 else None
@@ -228,10 +217,10 @@ class ProductApi(Construct):
         # API Gateway's own answers (unauthorized, missing token, throttled, ...) carry the service's
         # error shape and, with CORS on, the same headers the function sends, so a browser can read them.
         gateway_responses = (
-            (apigw.ResponseType.DEFAULT_4_XX, None, _GATEWAY_ERROR_BODY),
-            (apigw.ResponseType.DEFAULT_5_XX, None, _GATEWAY_ERROR_BODY),
-            (apigw.ResponseType.BAD_REQUEST_BODY, "422", _INVALID_BODY),
-            (apigw.ResponseType.BAD_REQUEST_PARAMETERS, "400", _INVALID_PARAMETERS),
+            (apigw.ResponseType.DEFAULT_4_XX, None, error_bodies.default),
+            (apigw.ResponseType.DEFAULT_5_XX, None, error_bodies.default),
+            (apigw.ResponseType.BAD_REQUEST_BODY, error_bodies.invalid_body_status, error_bodies.invalid_body),
+            (apigw.ResponseType.BAD_REQUEST_PARAMETERS, "400", error_bodies.invalid_parameters),
         )
         for response_type, status, body in gateway_responses:
             self.api.add_gateway_response(
@@ -239,7 +228,7 @@ class ProductApi(Construct):
                 type=response_type,
                 status_code=status,
                 templates={"application/json": body},
-                response_headers=gateway_cors_headers(cors_allow_origins) or None,
+                response_headers=gateway_cors_headers(cors_allow_origins, cors_expose_headers) or None,
             )
         self.models: dict[str, apigw.IModel] = {}
 
@@ -330,7 +319,7 @@ class ProductApi(Construct):
             http_method, integration, request_parameters=parameters, request_models=models, request_validator=self.request_validator
         )
         reason = (
-            f"{http_method} {path} is a public catalog read by design (api.authorize_reads=false); "
+            f"{http_method} {path} is a public read by design (api.authorize_reads=false); "
             "writes require a Cognito token and the stage is throttled."
         )
         acknowledge_all(method, {"AwsSolutions-APIG4": reason, "AwsSolutions-COG4": reason})
