@@ -144,11 +144,35 @@ class RetainedTable(Construct):
 
     def grant_read_data(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read items (the table and its indexes, and use the key for that)."""
-        return self.table.grant_read_data(grantee)
+        if not self.index_names:
+            return self.table.grant_read_data(grantee)
+        return self._grant_with_indexes(grantee, _READ_ACTIONS, _KEY_READ_ACTIONS)
 
     def grant_read_write_data(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read and write items (the table and its indexes, and use the key for that)."""
-        return self.table.grant_read_write_data(grantee)
+        if not self.index_names:
+            return self.table.grant_read_write_data(grantee)
+        return self._grant_with_indexes(grantee, _READ_ACTIONS + _WRITE_ACTIONS, _KEY_READ_WRITE_ACTIONS)
+
+    def _grant_with_indexes(self, grantee: iam.IGrantable, actions: tuple[str, ...], key_actions: tuple[str, ...]) -> iam.Grant:
+        # Table.grant_* would name the indexes as "<table>/index/*", a wildcard: each index is named instead.
+        arn = self.table.table_arn
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(actions), resource_arns=[arn, *(f"{arn}/index/{name}" for name in self.index_names)]
+        )
+        if self.table.encryption_key is not None:
+            self.table.encryption_key.grant(grantee, *key_actions)
+        return grant
+
+
+# The actions Table.grant_read_data / grant_read_write_data give (aws-dynamodb/lib/perms.ts).
+_READ_ACTIONS = (
+    "dynamodb:BatchGetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:Query", "dynamodb:GetItem",
+    "dynamodb:Scan", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
+)
+_WRITE_ACTIONS = ("dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+_KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
+_KEY_READ_WRITE_ACTIONS = (*_KEY_READ_ACTIONS, "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
 
 
 def _check_capacity(capacity: ProvisionedCapacity) -> None:

@@ -1,7 +1,9 @@
-"""A stage generated with functions that use every declaration option the service's own functions do not.
+"""Stages generated from other definitions: the catalog with functions that use every declaration
+option its own functions do not ("gen"), and a second service, orders (tests/fixtures/orders).
 
-The session fixture synthesizes it next to the real stages, so cfn-lint and cdk-nag check what the
-generator makes for queues, streams, schedules, asynchronous invocation, mounts and post-traffic hooks.
+The session fixture synthesizes them next to the real stages, so cfn-lint and cdk-nag check what the
+generator makes for queues, streams, schedules, asynchronous invocation, mounts, post-traffic hooks,
+sort keys and indexes, and for a service that is not the catalog.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tests.fixtures.orders.definition import ORDERS
 from stacks.function_declaration import (
     AsyncInvocation,
     FileSystemMount,
@@ -22,6 +25,7 @@ from stacks.function_declaration import (
 
 FIXTURE_RUNTIME = Path(__file__).resolve().parent / "fixtures" / "runtime"
 STAGE = "gen"
+ORDERS_STAGE = "orders-dev"
 
 # Exactly the README's example ("Adding a function").
 PRODUCT_AUDIT = FunctionDeclaration(
@@ -78,6 +82,15 @@ def generated_stage_settings(dev: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def orders_stage_config() -> Any:
+    """The dev stage's settings, for the orders service (no per-function or per-table settings of the catalog)."""
+    from devtools.synth import cdk_context
+    from stacks.config import parse_stage
+
+    settings = {**cdk_context()["stages"]["dev"], "tables": {}, "functions": {}}
+    return parse_stage(ORDERS_STAGE, settings, tuple(d.name for d in ORDERS.functions), tuple(t.name for t in ORDERS.tables))
+
+
 def runtime_with_fixtures(directory: Path) -> Path:
     """The project's runtime/ plus the fixture packages, as one runtime directory."""
     from services.product_catalog.definition import RUNTIME_DIR
@@ -108,5 +121,6 @@ def build_generated_app(app: Any, workdir: Path) -> Any:
         tuple(t.name for t in definition.tables),
     )
     ServiceStage(app, definition=definition, config=config)
+    ServiceStage(app, definition=ORDERS, config=orders_stage_config())
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     return app

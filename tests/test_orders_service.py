@@ -1,0 +1,94 @@
+"""A second service from its own definition (tests/fixtures/orders): the generator knows no catalog.
+
+Synthesized in the session's generated app (tests/generated_stage.py), so cfn-lint and cdk-nag check
+it with every other template (tests/test_template_policies.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import only, resources_of
+from tests.fixtures.orders.definition import ORDERS
+from tests.generated_stage import ORDERS_STAGE
+
+
+@pytest.fixture(scope="module")
+def orders(synthesized):
+    return {stack: synthesized.generated.templates[f"{ORDERS_STAGE}/{stack}"] for stack in ("Network", "Stateful", "Service")}
+
+
+def function_of(template, declaration_name):
+    construct_id = next(d.construct_id for d in ORDERS.functions if d.name == declaration_name)
+    (function,) = [r for lid, r in resources_of(template, "AWS::Lambda::Function").items() if lid.startswith(construct_id)]
+    return function
+
+
+def test_the_orders_table_has_its_declared_keys_and_index(orders):
+    table = only(orders["Stateful"], "AWS::DynamoDB::Table")["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "customer_id", "KeyType": "HASH"}, {"AttributeName": "order_id", "KeyType": "RANGE"}]
+    (index,) = table["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "by-status"
+    assert index["KeySchema"] == [{"AttributeName": "status", "KeyType": "HASH"}, {"AttributeName": "placed_at", "KeyType": "RANGE"}]
+    assert {"AttributeName": "placed_at", "AttributeType": "N"} in table["AttributeDefinitions"]
+
+
+def test_the_orders_table_is_retained_with_point_in_time_recovery(orders):
+    (table,) = resources_of(orders["Stateful"], "AWS::DynamoDB::Table").values()
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_a_service_without_mounts_has_no_file_system(orders):
+    assert not resources_of(orders["Stateful"], "AWS::EFS::FileSystem")
+
+
+def test_functions_find_the_table_by_its_declared_name_and_keys(orders):
+    environment = function_of(orders["Service"], "fulfilment")["Properties"]["Environment"]["Variables"]
+    assert environment["ORDERS_TABLE_KEY"] == "customer_id"
+    assert environment["ORDERS_TABLE_SORT_KEY"] == "order_id"
+    assert "ORDERS_TABLE_NAME" in environment
+    assert environment["POWERTOOLS_SERVICE_NAME"] == "orders"
+    assert environment["POWERTOOLS_METRICS_NAMESPACE"] == "Orders"
+
+
+def test_a_table_grant_names_each_index_without_a_wildcard(orders):
+    statements = [s for p in resources_of(orders["Service"], "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    resources = [str(r) for s in statements if "dynamodb:Query" in s["Action"] for r in s["Resource"]]
+    assert any("/index/by-status" in r for r in resources), resources
+    assert not any("/index/*" in r for r in resources), resources
+
+
+def test_each_function_gets_role_alias_deployment_group_and_rollback_alarms(orders):
+    service = orders["Service"]
+    assert len(resources_of(service, "AWS::Lambda::Function")) == len(ORDERS.functions)
+    assert len(resources_of(service, "AWS::Lambda::Alias")) == len(ORDERS.functions)
+    assert len(resources_of(service, "AWS::CodeDeploy::DeploymentGroup")) == len(ORDERS.functions)
+    roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in resources_of(service, "AWS::Lambda::Function").values()}
+    assert len(roles) == len(ORDERS.functions)
+    # Errors and throttles of the new version, per function, and the API's 5XX rate.
+    assert len(resources_of(service, "AWS::CloudWatch::Alarm")) >= 2 * len(ORDERS.functions) + 1
+
+
+def test_the_api_serves_exactly_the_declared_routes(orders):
+    service = orders["Service"]
+    methods = {m["Properties"]["HttpMethod"] for m in resources_of(service, "AWS::ApiGateway::Method").values()}
+    assert {"POST", "GET"} <= methods
+    api = only(service, "AWS::ApiGateway::RestApi")["Properties"]
+    assert api["Description"] == "Orders API"
+    assert api["Name"] == f"{ORDERS_STAGE}-Service-OrdersApi"
+
+
+def test_the_queue_worker_consumes_its_queue_with_a_dead_letter_queue(orders):
+    service = orders["Service"]
+    mapping = only(service, "AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queues = resources_of(service, "AWS::SQS::Queue")
+    (work,) = [q for lid, q in queues.items() if lid.startswith("FulfilmentQueueQueue")] or [
+        q for q in queues.values() if "RedrivePolicy" in q["Properties"]]
+    assert work["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 3
+
+
+def test_resources_are_tagged_with_the_service_name(orders):
+    (table,) = resources_of(orders["Stateful"], "AWS::DynamoDB::Table").values()
+    assert {"Key": "service", "Value": "orders"} in table["Properties"]["Tags"]
