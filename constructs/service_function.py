@@ -24,8 +24,8 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import lambda_limits
-from catalog_constructs.deployment_configs import lambda_deployment_config
 from catalog_constructs.errors import InvalidPropError
+from catalog_constructs.function_skeleton import logged_role, traced_function
 from catalog_constructs.lambda_limits import PYTHON_VERSIONS
 from catalog_constructs.nag import acknowledge, acknowledge_all
 
@@ -40,6 +40,19 @@ LAMBDA_ARCHITECTURES: dict[str, lambda_.Architecture] = {
     "x86_64": lambda_.Architecture.X86_64,
 }
 LATEST_PYTHON = max(PYTHON_RUNTIMES, key=lambda version: tuple(map(int, version.split("."))))
+
+
+def python_version_of(runtime: lambda_.Runtime) -> str:
+    """``Runtime.PYTHON_3_13`` -> ``3.13``; any runtime this library does not bundle for is an error."""
+    version = runtime.name.removeprefix("python")
+    if version not in PYTHON_RUNTIMES or not runtime.name.startswith("python"):
+        raise InvalidPropError("runtime", runtime.name, "one of " + ", ".join(f"python{v}" for v in PYTHON_RUNTIMES))
+    return version
+
+
+def check_architecture(architecture: lambda_.Architecture) -> None:
+    if not isinstance(architecture, lambda_.Architecture) or architecture.name not in LAMBDA_ARCHITECTURES:
+        raise InvalidPropError("architecture", getattr(architecture, "name", architecture), "ARM_64 or X86_64")
 ALARM_PERIOD = Duration.minutes(1)
 
 
@@ -76,11 +89,11 @@ class ServiceFunction(Construct):
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         description: str | None = None,
-        python_version: str = "3.13",
-        architecture: str = "arm64",
+        runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_13,
+        architecture: lambda_.Architecture = lambda_.Architecture.ARM_64,
         memory_size: int = 512,
-        timeout_seconds: int = 10,
-        ephemeral_storage_mb: int = 512,
+        timeout: Duration = Duration.seconds(10),
+        ephemeral_storage: Size = Size.mebibytes(512),
         environment: Mapping[str, str] | None = None,
         layers: Sequence[lambda_.ILayerVersion] = (),
         reserved_concurrent_executions: int | None = None,
@@ -89,7 +102,7 @@ class ServiceFunction(Construct):
         log_encryption_key: kms.IKey | None = None,
         file_system: lambda_.FileSystem | None = None,
         alias_name: str = "live",
-        deployment_config: str = "AllAtOnce",
+        deployment_config: codedeploy.ILambdaDeploymentConfig = codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
         rollback_alarms: RollbackAlarms = RollbackAlarms(),
         application: codedeploy.ILambdaApplication | None = None,
         invoked_asynchronously: bool = False,
@@ -100,11 +113,11 @@ class ServiceFunction(Construct):
         :param vpc: the VPC the function's ENIs are placed in (default none: outside any VPC).
         :param vpc_subnets: subnets for the ENIs, required with ``vpc`` (use private subnets with egress).
         :param description: shown in the console (default none).
-        :param python_version: ``3.12``, ``3.13`` or ``3.14`` (default ``3.13``).
-        :param architecture: ``arm64`` or ``x86_64`` (default ``arm64``: cheaper per GB-second).
+        :param runtime: Python 3.12, 3.13 or 3.14 (default 3.13).
+        :param architecture: ARM_64 or X86_64 (default ARM_64: cheaper per GB-second).
         :param memory_size: MB, 128-10240 (default 512; CPU scales with memory).
-        :param timeout_seconds: 1-900 (default 10; API Gateway gives up after 29).
-        :param ephemeral_storage_mb: size of /tmp, 512-10240 MB (default 512).
+        :param timeout: 1-900 seconds (default 10 s; API Gateway gives up after 29).
+        :param ephemeral_storage: size of /tmp, 512-10240 MiB (default 512 MiB).
         :param environment: variables, at most 4 KB in total (default none).
         :param layers: at most 5 layers (default none).
         :param reserved_concurrent_executions: reserved concurrency (default: unreserved).
@@ -114,16 +127,20 @@ class ServiceFunction(Construct):
         :param file_system: an EFS mount from ``SharedFileSystem.mount_config`` (default none); access is
             granted separately with ``SharedFileSystem.grant_mount``. Needs ``vpc``.
         :param alias_name: the alias callers invoke (default ``live``).
-        :param deployment_config: CodeDeploy traffic shifting, e.g. ``Canary10Percent5Minutes`` (default ``AllAtOnce``).
+        :param deployment_config: CodeDeploy traffic shifting, e.g. ``LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES``
+            (default all at once).
         :param rollback_alarms: thresholds of the alarms that roll a deployment back (default: any error or throttle).
         :param application: CodeDeploy application to group deployments under (default: one is created).
         :param invoked_asynchronously: whether anything invokes it asynchronously (default no: then there
             is no event to dead-letter; when yes, call ``configure_async_invoke`` with an on-failure queue).
         """
-        lambda_limits.check_runtime(python_version, architecture)
+        python_version = python_version_of(runtime)
+        check_architecture(architecture)
         lambda_limits.check_memory(memory_size)
-        lambda_limits.check_timeout(timeout_seconds)
-        lambda_limits.check_ephemeral_storage(ephemeral_storage_mb)
+        lambda_limits.check_int_range("timeout", int(timeout.to_seconds()), lambda_limits.TIMEOUT_SECONDS, "seconds")
+        lambda_limits.check_int_range(
+            "ephemeral_storage", int(ephemeral_storage.to_mebibytes()), lambda_limits.EPHEMERAL_STORAGE_MB, "MiB"
+        )
         environment = dict(environment or {})
         lambda_limits.check_environment(environment)
         lambda_limits.check_layers(layers)
@@ -134,27 +151,21 @@ class ServiceFunction(Construct):
                 raise InvalidPropError("file_system", file_system.config.local_mount_path, "a mount only for a function in a VPC")
         if vpc is not None and vpc_subnets is None:
             raise InvalidPropError("vpc_subnets", None, "the subnets for the function's ENIs when vpc is given")
-        config = lambda_deployment_config(deployment_config)
         for name in ("errors_per_minute", "throttles_per_minute", "evaluation_minutes"):
             lambda_limits.check_int_range(f"rollback_alarms.{name}", getattr(rollback_alarms, name), (1, 10_000), "count")
         if not alias_name or not alias_name.replace("-", "").replace("_", "").isalnum() or alias_name[0].isdigit():
             raise InvalidPropError("alias_name", alias_name, "letters, digits, - and _, not starting with a digit")
         super().__init__(scope, construct_id)
-        self.timeout = Duration.seconds(timeout_seconds)
+        self.timeout = timeout
+        self.runtime = runtime
+        self.architecture = architecture
         path = self.node.path  # read once: each read is a round trip into jsii
 
-        self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN,
-            log_group_name=log_group_name, encryption_key=log_encryption_key,
-        )
         # One role per function, never shared: its grants describe exactly what this function may do.
-        self.role = iam.Role(
-            self,
-            "ExecutionRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {path}",
+        self.log_group, self.role = logged_role(
+            self, description=f"Execution role of {path}", log_retention=log_retention,
+            log_group_name=log_group_name, log_encryption_key=log_encryption_key,
         )
-        self.log_group.grant_write(self.role)
         self.security_group: ec2.SecurityGroup | None = None
         if vpc is not None:
             self.role.add_to_principal_policy(
@@ -182,27 +193,24 @@ class ServiceFunction(Construct):
                 ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs (via gateway endpoints or NAT)"
             )
 
-        self.function = lambda_.Function(
+        self.function = traced_function(
             self,
-            "Function",
+            role=self.role,
+            log_group=self.log_group,
             code=code,
             handler=handler,
-            runtime=PYTHON_RUNTIMES[python_version],
-            architecture=LAMBDA_ARCHITECTURES[architecture],
+            runtime=runtime,
+            architecture=architecture,
             description=description,
-            role=self.role,
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=[self.security_group] if self.security_group else None,
             memory_size=memory_size,
-            timeout=self.timeout,
-            ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mb),
+            timeout=timeout,
+            ephemeral_storage_size=ephemeral_storage,
             environment=environment,
             layers=list(layers),
             reserved_concurrent_executions=reserved_concurrent_executions,
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
             filesystem=file_system,
             # Old versions stay so CodeDeploy (and people) can roll back to them.
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN),
@@ -215,7 +223,7 @@ class ServiceFunction(Construct):
             "DeploymentGroup",
             alias=self.alias,
             application=application,
-            deployment_config=config,
+            deployment_config=deployment_config,
             alarms=self.alarms,
             auto_rollback=codedeploy.AutoRollbackConfig(
                 failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True

@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_lambda as lambda_, aws_logs as logs
+from aws_cdk import Duration, aws_kms as kms, aws_lambda as lambda_, aws_logs as logs
 from constructs import Construct
 
 from catalog_constructs import lambda_limits
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.nag import acknowledge, acknowledge_all
-from catalog_constructs.service_function import LAMBDA_ARCHITECTURES, LATEST_PYTHON, PYTHON_RUNTIMES, ServiceFunction
+from catalog_constructs.function_skeleton import logged_role, traced_function
+from catalog_constructs.service_function import LATEST_PYTHON, ServiceFunction, python_version_of
 
 # The hook's own code ships with this construct: standard library and the runtime's boto3 only.
 CODE_DIR = Path(__file__).resolve().parent / "traffic_hook_code"
@@ -38,8 +39,6 @@ class TrafficHook(Construct):
         event: Mapping[str, Any],
         expect: Mapping[str, Any],
         phase: Literal["pre", "post"] = "pre",
-        python_version: str = "3.13",
-        architecture: str = "arm64",
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
         log_group_name: str | None = None,
         log_encryption_key: kms.IKey | None = None,
@@ -49,8 +48,6 @@ class TrafficHook(Construct):
         :param event: the event the new version is invoked with.
         :param expect: what its answer must contain (a subset of the decoded response).
         :param phase: ``pre`` (before any traffic shifts, the default) or ``post`` (after all has).
-        :param python_version: the hook's Python version (default ``3.13``).
-        :param architecture: ``arm64`` (default) or ``x86_64``.
         :param log_retention: retention of the hook's log group (default three months).
         :param log_group_name: name of its log group (default: generated).
         :param log_encryption_key: customer-managed key for its log group (default: CloudWatch Logs' own encryption).
@@ -59,36 +56,28 @@ class TrafficHook(Construct):
             raise InvalidPropError("phase", phase, "pre or post")
         if not expect:
             raise InvalidPropError("expect", dict(expect), "at least one field the answer must contain, e.g. statusCode")
-        lambda_limits.check_runtime(python_version, architecture)
         environment = {"CHECK_EVENT": json.dumps(event, sort_keys=True), "CHECK_EXPECT": json.dumps(expect, sort_keys=True)}
         lambda_limits.check_environment(environment)
         super().__init__(scope, construct_id)
         path = self.node.path
-        self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN,
-            log_group_name=log_group_name, encryption_key=log_encryption_key,
+        self.log_group, self.role = logged_role(
+            self, description=f"Execution role of {path}", log_retention=log_retention,
+            log_group_name=log_group_name, log_encryption_key=log_encryption_key,
         )
-        self.role = iam.Role(
-            self, "ExecutionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {path}",
-        )
-        self.log_group.grant_write(self.role)
-        self.function = lambda_.Function(
+        self.function = traced_function(
             self,
-            "Function",
+            role=self.role,
+            log_group=self.log_group,
             code=lambda_.Code.from_asset(str(CODE_DIR), exclude=["**/__pycache__", "**/*.pyc"]),
             handler=HANDLER,
-            runtime=PYTHON_RUNTIMES[python_version],
-            architecture=LAMBDA_ARCHITECTURES[architecture],
+            # The same Python and architecture as the function it checks.
+            runtime=target.runtime,
+            architecture=target.architecture,
             description=f"CodeDeploy {phase}-traffic check of {target.node.path}",
-            role=self.role,
             memory_size=256,
             # CodeDeploy waits up to an hour for the report; the check itself is one invocation.
             timeout=Duration.seconds(min(900, target.timeout.to_seconds() + 30)),
             environment={**environment, "TARGET_VERSION_ARN": target.version.function_arn},
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
         )
         target.version.grant_invoke(self.function)
         if phase == "pre":
@@ -101,6 +90,7 @@ class TrafficHook(Construct):
                 "deployment (and rolls it back) at the lifecycle timeout, so no event is lost."
             ),
         }
+        python_version = python_version_of(target.runtime)
         if python_version != LATEST_PYTHON:
             reason = f"The hook runs the same Python as the function it checks ({python_version}), chosen in configuration."
             on_function.update({"AwsSolutions-L1": reason, "Serverless-LambdaLatestVersion": reason})

@@ -1,7 +1,7 @@
 """Typed per-stage configuration, read from cdk.json context ``stages``, validated once with pydantic.
 
 Every error is an ``InvalidPropError`` whose field is the full path in cdk.json, e.g.
-``stages.prod.functions.product.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)``.
+``stages.prod.functions.orders-api.memory_size: 64 is not allowed; expected an integer from 128 to 10240 (MB)``.
 
 Configuration owns its shape (types, known keys, enumerations of its own). AWS limits are written once,
 in ``catalog_constructs.lambda_limits`` / ``deployment_configs``: the models call those checks so a bad

@@ -26,10 +26,10 @@ class Declared(BaseModel):
 
 
 def pascal(name: str) -> str:
-    """``product-events`` -> ``ProductEvents``: how a declared name becomes a construct id."""
+    """``order-events`` -> ``OrderEvents``: how a declared name becomes a construct id."""
     return "".join(part.capitalize() for part in name.split("-"))
 
 
 def env_name(name: str, suffix: str) -> str:
-    """``product``, ``TABLE_NAME`` -> ``PRODUCT_TABLE_NAME``: how a function finds what it was granted."""
+    """``orders``, ``TABLE_NAME`` -> ``ORDERS_TABLE_NAME``: how a function finds what it was granted."""
     return f"{name.upper().replace('-', '_')}_{suffix}"

@@ -114,7 +114,7 @@ class FunctionDeclaration(Declared):
 
     @property
     def construct_id(self) -> str:
-        """``product`` -> ``ProductFunction``: stable, it names every logical id of the function."""
+        """``orders-api`` -> ``OrdersApiFunction``: stable, it names every logical id of the function."""
         return pascal(self.name) + "Function"
 
     @property

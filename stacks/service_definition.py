@@ -1,7 +1,7 @@
 """ServiceDefinition: a whole service as data — its tables, topics, API and functions.
 
-The generator turns any definition into a stage (network, stateful and service stacks); the product
-catalog is one definition (services/product_catalog/definition.py). A definition is validated when it
+The generator turns any definition into a stage (network, stateful and service stacks); each service
+is one definition in its own package under services/. A definition is validated when it
 is made, and every name one declaration uses for another (a table, index, stream, queue or topic) must
 exist: a bad one is a single line naming the field, the value and what is allowed.
 """
@@ -69,7 +69,7 @@ class TableDeclaration(Declared):
 
     @property
     def construct_id(self) -> str:
-        """``product`` -> ``ProductTable``: stable, it names the table's logical id."""
+        """``orders`` -> ``OrdersTable``: stable, it names the table's logical id."""
         return pascal(self.name) + "Table"
 
 

@@ -14,7 +14,7 @@ from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.python_bundle import bundled_code
 from catalog_constructs.retained_table import RetainedTable
 from catalog_constructs.service_api import ApiRoute as ApiMethod, ServiceApi
-from catalog_constructs.service_function import RollbackAlarms, ServiceFunction
+from catalog_constructs.service_function import ServiceFunction
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.subscriber_queue import SubscriberQueue
 from catalog_constructs.traffic_hook import TrafficHook
@@ -22,6 +22,7 @@ from catalog_constructs.work_queue import WorkQueue
 from stacks.config import FunctionSettings, StageConfig, config_section
 from stacks.declared import env_name, pascal
 from stacks.function_declaration import AsyncInvocation, FunctionDeclaration, TrafficCheck
+from stacks.function_props import function_props
 from stacks.retention import retention
 from stacks.service_definition import ServiceDefinition
 from stacks.stateful_stack import StatefulStack
@@ -216,13 +217,7 @@ class ServiceStack(Stack):
             description=declaration.description,
             vpc=self._network.vpc if declaration.in_vpc else None,
             vpc_subnets=self._network.private_subnets if declaration.in_vpc else None,
-            python_version=settings.python_version,
-            architecture=settings.architecture,
-            memory_size=settings.memory_size,
-            timeout_seconds=settings.timeout_seconds,
-            ephemeral_storage_mb=settings.ephemeral_storage_mb,
-            reserved_concurrent_executions=settings.reserved_concurrent_executions,
-            log_retention=retention(settings.log_retention_days),
+            **function_props(settings),
             **self._log_group(f"functions/{declaration.name}", "log_group_name"),
             environment=self._environment(declaration, settings),
             layers=[
@@ -230,11 +225,6 @@ class ServiceStack(Stack):
                 for index, arn in enumerate(settings.layers)
             ],
             file_system=file_system.mount_config(mount.mount_path) if mount and file_system else None,
-            deployment_config=settings.deployment_config,
-            rollback_alarms=RollbackAlarms(
-                errors_per_minute=settings.alarm_errors_per_minute,
-                throttles_per_minute=settings.alarm_throttles_per_minute,
-            ),
             application=self._application,
             invoked_asynchronously=declaration.invoked_asynchronously,
         )
@@ -293,8 +283,6 @@ class ServiceStack(Stack):
             event=check.event,
             expect=check.expect,
             phase=phase,
-            python_version=settings.python_version,
-            architecture=settings.architecture,
             log_retention=retention(settings.log_retention_days),
             **self._log_group(f"functions/{name}-{phase}-traffic-hook", "log_group_name"),
         )

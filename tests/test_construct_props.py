@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import App, Stack, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_lambda as lambda_
+from aws_cdk import App, Duration, Size, Stack, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_lambda as lambda_
 
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.lambda_limits import environment_size
@@ -36,13 +36,14 @@ def function(stack, vpc, name, **props):
     [
         ({"memory_size": 64}, "memory_size"),
         ({"memory_size": 10_241}, "memory_size"),
-        ({"timeout_seconds": 0}, "timeout_seconds"),
-        ({"ephemeral_storage_mb": 256}, "ephemeral_storage_mb"),
+        ({"timeout": Duration.seconds(0)}, "timeout"),
+        ({"timeout": Duration.minutes(16)}, "timeout"),
+        ({"ephemeral_storage": Size.mebibytes(256)}, "ephemeral_storage"),
+        ({"runtime": lambda_.Runtime.NODEJS_22_X}, "runtime"),
         ({"environment": {"AWS_REGION": "x"}}, "environment"),
         ({"environment": {"1BAD": "x"}}, "environment"),
-        ({"architecture": "sparc"}, "architecture"),
+        ({"architecture": "arm64"}, "architecture"),
         ({"alias_name": "9lives"}, "alias_name"),
-        ({"deployment_config": "Linear50PercentEvery1Minute"}, "deployment_config"),
     ],
 )
 def test_service_function_rejects_values_outside_lambda_limits(stack, vpc, props, field):
