@@ -146,6 +146,18 @@ def resources_of(template: dict[str, Any], resource_type: str) -> dict[str, dict
     return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
 
 
+def logical_id_of(template: dict[str, Any], human_part: str, resource_type: str) -> str:
+    """The logical id whose readable part (the id without CDK's 8-character path hash) is ``human_part``.
+
+    Tests name resources by what the declarations derive (``FunctionDeclaration.construct_id``,
+    ``TableDeclaration.construct_id``), never by a hash: ``ProductFunction`` is the function itself,
+    not ``ProductFunctionPreTrafficHookFunction``.
+    """
+    found = [lid for lid, r in resources_of(template, resource_type).items() if lid[:-8] == human_part]
+    assert len(found) == 1, f"expected one {resource_type} named {human_part}, found {found}"
+    return found[0]
+
+
 def only(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
     found = resources_of(template, resource_type)
     assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
