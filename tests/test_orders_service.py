@@ -92,3 +92,13 @@ def test_the_queue_worker_consumes_its_queue_with_a_dead_letter_queue(orders):
 def test_resources_are_tagged_with_the_service_name(orders):
     (table,) = resources_of(orders["Stateful"], "AWS::DynamoDB::Table").values()
     assert {"Key": "service", "Value": "orders"} in table["Properties"]["Tags"]
+
+
+def test_the_readme_shows_exactly_the_definition_the_tests_build():
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Defining another service", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert example.strip() in (ROOT / "tests/fixtures/orders/definition.py").read_text()
+    assert example.startswith("ORDERS = ServiceDefinition(")
