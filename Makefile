@@ -66,11 +66,11 @@ deploy-local: setup
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.local_deploy --stage $(or $(STAGE),dev)
 
 serve: synth
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.serve $(SERVE_ARGS)
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.local.serve $(SERVE_ARGS)
 
 # Invoke a declared function against the running `make serve` (e.g. FUNCTION=catalog-export).
 invoke-local: setup
-	$(PY) -m devtools.local_invoke $(FUNCTION)
+	$(PY) -m devtools.local.invoke $(FUNCTION)
 
 clean:
 	rm -rf cdk.out .cache/assets .pytest_cache

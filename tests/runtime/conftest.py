@@ -11,9 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devtools.events import rest_event
+from devtools.local.events import rest_event
 from tests.runtime.workflows import emulator, system  # noqa: F401 - fixtures for the workflow tests
-from devtools.local_runtime import LocalLambdaContext, create_product_tables, reset_runtime_caches
+from devtools.local.runtime import LocalLambdaContext, create_product_tables, reset_runtime_caches
 
 PRODUCT_TABLE = "product-test"
 IDEMPOTENCY_TABLE = "idempotency-test"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devtools.event_sources import QueueMapping, StreamMapping
+from devtools.local.event_sources import QueueMapping, StreamMapping
 from stacks.function_declaration import FunctionDeclaration, QueueTrigger, StreamTrigger, TopicSubscription, env_name
 
 REGION = "eu-west-1"
