@@ -4,7 +4,7 @@
 
 The data comes from the CloudFormation registry schemas cfn-lint ships (``createOnlyProperties``),
 plus DOCUMENTED_REPLACEMENTS where the registry schema omits a property the CloudFormation user
-guide says requires replacement. tests/test_snapshot_review.py keeps the JSON in sync with this.
+guide says requires replacement. tests/review/test_snapshot_review.py keeps the JSON in sync with this.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from catalog.repository import repository
 from devtools.local.event_sources import QueueMapping
 from devtools.local.events import sqs_event
 from devtools.local.runtime import LocalLambdaContext
-from tests.runtime.workflows import client, queue_depth, receive_all
+from tests.moto_server import client, queue_depth, receive_all
 
 GOOD = {"name": "Cup", "price": "3.50", "currency": "EUR"}
 

@@ -6,7 +6,7 @@ import json
 
 from devtools.local.events import rest_event
 from devtools.local.runtime import LocalLambdaContext
-from tests.runtime.workflows import queue_depth
+from tests.moto_server import queue_depth
 
 ITEM = {"name": "Cup", "price": "3.50", "currency": "EUR"}
 

@@ -12,7 +12,7 @@ from catalog.repository import repository
 from devtools.local.event_sources import StreamMapping
 from devtools.local.events import dynamodb_stream_event
 from devtools.local.runtime import LocalLambdaContext
-from tests.runtime.workflows import client, receive_all
+from tests.moto_server import client, receive_all
 
 CUP = {"name": "Cup", "price": "3.50", "currency": "EUR", "category": "kitchen"}
 

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from devtools.local.auth import LocalAuth
-from tests.runtime.workflows import ENDPOINT, client
+from tests.moto_server import ENDPOINT, client
 
 ORIGIN = "http://localhost:3000"
 PRODUCT = {"name": "Cup", "price": "3.50", "currency": "EUR"}
