@@ -6,8 +6,11 @@
 Requests become API Gateway REST proxy events for the routes of the synthesized API (read from its
 template) and go to the real handler of the function each route integrates with (its ``Handler``, as
 synthesized). Like API Gateway, a path or method the API does not define is answered 403
-``MISSING_AUTHENTICATION_TOKEN``. There is no Cognito here: every request is treated as authorized,
-with the caller ``local-user``.
+``MISSING_AUTHENTICATION_TOKEN``. The methods the API's Cognito authorizer guards need an ID token of
+a user pool created on the emulator (devtools/local/auth.py): `make serve` creates the user
+``local-user@example.com`` and prints a ready-made ``Authorization`` header; without a valid token
+the answer is a 401 shaped like the API's UNAUTHORIZED gateway response. The other methods, and every
+method with ``--no-auth``, are called as the caller ``local-user``.
 
 Beside the API it runs what the deployed service runs (devtools/local/system.py): the tables, the
 import queue and its dead-letter queue, the product-events topic with the example subscriber queue,
