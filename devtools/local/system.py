@@ -19,8 +19,6 @@ from typing import Any
 from devtools.local.event_sources import QueueMapping, StreamMapping
 from stacks.function_declaration import FunctionDeclaration, QueueTrigger, StreamTrigger, TopicSubscription, env_name
 
-REGION = "eu-west-1"
-ACCOUNT = "123456789012"
 LOCAL_KEYS = {"product": "id", "idempotency": "id", "imports": "id"}
 
 
