@@ -48,13 +48,13 @@ test: setup
 
 # Rewrite tests/snapshots/ from a fresh synth; refuses when a stateful resource would be replaced.
 snapshot-update: setup
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.snapshot_cli update
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.review.cli update
 
 # Report of the change against the committed snapshots (or BASE=<git ref>), for a PR: risks, release
 # plan, changes. FORMAT=json for the same data as JSON. Fails on an unacknowledged risk or replacement.
 review: setup
 	@mkdir -p cdk.out
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.snapshot_cli review $(if $(BASE),--base $(BASE)) \
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.review.cli review $(if $(BASE),--base $(BASE)) \
 		$(if $(FORMAT),--format $(FORMAT)) --output cdk.out/review.$(if $(filter json,$(FORMAT)),json,md)
 
 # Benchmarks (prints a table, writes bench/results.json); BENCH_ARGS="--runs 5" for steadier medians.
@@ -66,11 +66,11 @@ deploy-local: setup
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.local_deploy --stage $(or $(STAGE),dev)
 
 serve: synth
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.serve $(SERVE_ARGS)
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.local.serve $(SERVE_ARGS)
 
 # Invoke a declared function against the running `make serve` (e.g. FUNCTION=catalog-export).
 invoke-local: setup
-	$(PY) -m devtools.local_invoke $(FUNCTION)
+	$(PY) -m devtools.local.invoke $(FUNCTION)
 
 clean:
 	rm -rf cdk.out .cache/assets .pytest_cache

@@ -1,4 +1,9 @@
-"""Shared fixtures: the app is synthesized ONCE per test session, with the cdk.json configuration."""
+"""Shared fixtures: the app is synthesized ONCE per test session, with the cdk.json configuration.
+
+The AWS fixtures the runtime (tests/runtime/) and local-serving (tests/local/) tests share are here
+too: moto in memory (``dynamodb``) and one moto server per session (``emulator``, ``system``, from
+tests/moto_server.py).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from devtools.local.runtime import create_product_tables, reset_runtime_caches
 from devtools.synth import ROOT, Assembly, cdk_context, synthesize  # noqa: F401 - re-exported to tests
+from tests.moto_server import emulator, system  # noqa: F401 - fixtures for the runtime and local tests
 
 
 def _node24_first_on_path() -> None:
@@ -162,3 +171,53 @@ def only(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
     found = resources_of(template, resource_type)
     assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
     return next(iter(found.values()))
+
+
+# --- moto in memory, for the handler called in-process --------------------------------------------
+
+PRODUCT_TABLE = "product-test"
+IDEMPOTENCY_TABLE = "idempotency-test"
+
+
+def create_tables(client: Any) -> None:
+    create_product_tables(client, PRODUCT_TABLE, IDEMPOTENCY_TABLE)
+
+
+TEST_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "PRODUCT_TABLE_NAME": PRODUCT_TABLE,
+    "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+    "PRODUCT_TABLE_KEY": "id",
+    "POWERTOOLS_SERVICE_NAME": "product-catalog-test",
+    "POWERTOOLS_METRICS_NAMESPACE": "ProductCatalogTest",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(scope="module")
+def moto_dynamodb() -> Iterator[Any]:
+    """moto's in-memory AWS, started once per module (starting it costs ~0.3 s)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in TEST_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        with mock_aws():
+            reset_runtime_caches()
+            yield boto3.client("dynamodb", region_name="eu-west-1")
+        reset_runtime_caches()
+
+
+@pytest.fixture
+def dynamodb(moto_dynamodb: Any, aws_env: None) -> Any:
+    """Empty product and idempotency tables for each test."""
+    for name in moto_dynamodb.list_tables()["TableNames"]:
+        moto_dynamodb.delete_table(TableName=name)
+    create_tables(moto_dynamodb)
+    return moto_dynamodb

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from catalog.models import ProductIn
 from catalog.repository import repository
-from devtools.events import rest_event
-from devtools.local_runtime import LocalLambdaContext
+from devtools.local.events import rest_event
+from devtools.local.runtime import LocalLambdaContext
 
 START = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
 

@@ -13,7 +13,7 @@ import pytest
 from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
-from tests.runtime.conftest import create_tables
+from tests.conftest import create_tables
 from tests.runtime.sandbox_worker import write_increments
 
 SANDBOXES = 3

@@ -34,7 +34,7 @@ CONFIG = SchemathesisConfig.from_dict({"operations": [{
 @pytest.fixture
 def contract(system, synthesized):
     """The committed OpenAPI document, pointed at a local server for the dev API on a fresh emulator."""
-    from devtools.serve import serve
+    from devtools.local.serve import serve
 
     server = serve(synthesized.template("dev", "Service"), port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -6,10 +6,10 @@ import json
 
 from catalog.imports import import_store, item_message, product_id_for
 from catalog.repository import repository
-from devtools.event_sources import QueueMapping
-from devtools.events import sqs_event
-from devtools.local_runtime import LocalLambdaContext
-from tests.runtime.workflows import client, queue_depth, receive_all
+from devtools.local.event_sources import QueueMapping
+from devtools.local.events import sqs_event
+from devtools.local.runtime import LocalLambdaContext
+from tests.moto_server import client, queue_depth, receive_all
 
 GOOD = {"name": "Cup", "price": "3.50", "currency": "EUR"}
 

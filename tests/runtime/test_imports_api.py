@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from devtools.events import rest_event
-from devtools.local_runtime import LocalLambdaContext
-from tests.runtime.workflows import queue_depth
+from devtools.local.events import rest_event
+from devtools.local.runtime import LocalLambdaContext
+from tests.moto_server import queue_depth
 
 ITEM = {"name": "Cup", "price": "3.50", "currency": "EUR"}
 

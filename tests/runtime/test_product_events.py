@@ -9,10 +9,10 @@ import pytest
 
 from catalog.models import ProductIn
 from catalog.repository import repository
-from devtools.event_sources import StreamMapping
-from devtools.events import dynamodb_stream_event
-from devtools.local_runtime import LocalLambdaContext
-from tests.runtime.workflows import client, receive_all
+from devtools.local.event_sources import StreamMapping
+from devtools.local.events import dynamodb_stream_event
+from devtools.local.runtime import LocalLambdaContext
+from tests.moto_server import client, receive_all
 
 CUP = {"name": "Cup", "price": "3.50", "currency": "EUR", "category": "kitchen"}
 

@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from devtools import snapshots
-from devtools.release_plan import describe_config, release_plan
-from devtools.risks import all_risks, unacknowledged
-from devtools.snapshot_cli import review
+from devtools.review import snapshots
+from devtools.review.cli import review
+from devtools.review.release_plan import describe_config, release_plan
+from devtools.review.risks import all_risks, unacknowledged
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +281,7 @@ def test_a_risk_blocks_the_review_until_acknowledged_with_a_reason(committed, mo
     assert blocking and [r["acknowledged"] for r in data["risks"]] == [False]
     entry = {"stack": "prod/Stateful", "logical_id": "ProductTableD7D82708", "property": "DeletionProtectionEnabled",
              "reason": "Table being migrated to a new account by runbook RB-7; re-enabled after cut-over"}
-    monkeypatch.setattr("devtools.snapshot_cli.acknowledgement_entries", lambda: [entry])
+    monkeypatch.setattr("devtools.review.cli.acknowledgement_entries", lambda: [entry])
     markdown, data, blocking = review(committed, current, base_label="test", raw_base=None, raw_current={})
     assert not blocking and data["risks"][0]["acknowledged"] is True
     assert markdown.index("## Risks") < markdown.index("## Changes")

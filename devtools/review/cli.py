@@ -1,10 +1,10 @@
 """The snapshot commands: update the committed snapshots, or report a change for review.
 
-    python -m devtools.snapshot_cli update                                   # make snapshot-update
-    python -m devtools.snapshot_cli review [--base REF] [--output FILE] [--format json]   # make review
+    python -m devtools.review.cli update                                   # make snapshot-update
+    python -m devtools.review.cli review [--base REF] [--output FILE] [--format json]   # make review
 
 Both refuse (exit 1) when the change would delete or replace a stateful resource, or carries a risk
-(devtools/risks.py), that nobody acknowledged with a reason in tests/snapshots/acknowledged-replacements.json.
+(devtools/review/risks.py), that nobody acknowledged with a reason in tests/snapshots/acknowledged-replacements.json.
 Kept apart from the library modules (snapshots, template_review, risks, release_plan, replacement_properties),
 which import each other one way only.
 """
@@ -18,11 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from devtools import snapshots
-from devtools.release_plan import plan_json, plan_markdown, raw_templates_at, release_plan
-from devtools.risks import all_risks, unacknowledged
+from devtools.review import snapshots
+from devtools.review.release_plan import plan_json, plan_markdown, raw_templates_at, release_plan
+from devtools.review.risks import all_risks, unacknowledged
 from devtools.synth import ROOT
-from devtools.template_review import acknowledgement_entries, all_changes, guard_failures, review_markdown
+from devtools.review.template_review import acknowledgement_entries, all_changes, guard_failures, review_markdown
 
 
 def review(base: dict[str, Any], current: dict[str, Any], *, base_label: str, raw_base: dict[str, Any] | None,

@@ -31,7 +31,7 @@ def served(synthesized):
     template = next((synthesized.outdir / "assembly-dev").glob("*Service*.template.json"))
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.serve", "--port", str(port), "--template", str(template)],
+        [sys.executable, "-m", "devtools.local.serve", "--port", str(port), "--template", str(template)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     endpoint, authorization, lines = None, None, []

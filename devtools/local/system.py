@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devtools.event_sources import QueueMapping, StreamMapping
+from devtools.local.event_sources import QueueMapping, StreamMapping
 from stacks.declared import env_name
 from stacks.function_declaration import FunctionDeclaration
 from stacks.service_definition import ServiceDefinition, TableDeclaration

@@ -1,17 +1,20 @@
 """Run the whole service on 127.0.0.1 against the AWS emulator (moto, server mode), no AWS account needed.
 
     make serve                       # API on http://127.0.0.1:8080/prod/product, emulator endpoint printed
-    python -m devtools.serve --port 9000 --emulator-port 4566 --template cdk.out/assembly-dev/devService....template.json
+    python -m devtools.local.serve --port 9000 --emulator-port 4566 --template cdk.out/assembly-dev/devService....template.json
 
 Requests become API Gateway REST proxy events for the routes of the synthesized API (read from its
 template) and go to the real handler of the function each route integrates with (its ``Handler``, as
 synthesized). Like API Gateway, a path or method the API does not define is answered 403
-``MISSING_AUTHENTICATION_TOKEN``. There is no Cognito here: every request is treated as authorized,
-with the caller ``local-user``.
+``MISSING_AUTHENTICATION_TOKEN``. The methods the API's Cognito authorizer guards need an ID token of
+a user pool created on the emulator (devtools/local/auth.py): `make serve` creates the user
+``local-user@example.com`` and prints a ready-made ``Authorization`` header; without a valid token
+the answer is a 401 shaped like the API's UNAUTHORIZED gateway response. The other methods, and every
+method with ``--no-auth``, are called as the caller ``local-user``.
 
-Beside the API it runs what the deployed service runs (devtools/local_system.py): the tables, the
+Beside the API it runs what the deployed service runs (devtools/local/system.py): the tables, the
 import queue and its dead-letter queue, the product-events topic with the example subscriber queue,
-the file system (a local directory), and the event source mappings (devtools/event_sources.py) that
+the file system (a local directory), and the event source mappings (devtools/local/event_sources.py) that
 feed the import worker and the change-event publisher. `make invoke-local FUNCTION=catalog-export`
 runs the export on demand against the running emulator.
 """
@@ -30,10 +33,10 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from devtools.events import match_resource, rest_event
-from devtools.local_runtime import LocalLambdaContext, reset_runtime_caches
+from devtools.local.events import match_resource, rest_event
+from devtools.local.runtime import LocalLambdaContext, reset_runtime_caches
+from devtools.synth import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
 LOCAL_FILES = ROOT / ".cache" / "local" / "files"
 # Where a running `make serve` says how to reach it (read by `make invoke-local`).
@@ -188,7 +191,7 @@ def start_system(endpoint: str, files_dir: Path = LOCAL_FILES) -> Any:
     """Create the service's resources on the emulator at ``endpoint`` and point this process at them."""
     import boto3
 
-    from devtools.local_system import LocalSystem
+    from devtools.local.system import LocalSystem
     from services.product_catalog.definition import DEFINITION
 
     os.environ.update(local_credentials(endpoint))
@@ -205,7 +208,7 @@ def make_handler(
     gateway_4xx: dict[str, str] | None = None, models: dict[tuple[str, str], dict[str, Any]] | None = None,
     auth: Any = None, guarded: set[tuple[str, str]] | None = None,
 ) -> type[BaseHTTPRequestHandler]:
-    from devtools.local_system import handler_of
+    from devtools.local.system import handler_of
 
     handlers = {dotted: handler_of(dotted) for methods in routes.values() for dotted in methods.values()}
     preflight, gateway_4xx, models = preflight or {}, gateway_4xx or {}, models or {}
@@ -308,14 +311,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     emulator, server, pollers = None, None, None
     try:  # Ctrl-C at any point after this stops cleanly
-        from devtools.event_sources import Pollers
+        from devtools.local.event_sources import Pollers
 
         emulator, endpoint = start_emulator(args.emulator_port)
         system = start_system(endpoint)
         pollers = Pollers(system.event_source_mappings()).start()
         auth, token = None, None
         if not args.no_auth:
-            from devtools.local_auth import LOCAL_USER, LocalAuth
+            from devtools.local.auth import LOCAL_USER, LocalAuth
 
             auth = LocalAuth.create(system.client, endpoint, REGION)
             token = auth.token(LOCAL_USER, auth.create_user(LOCAL_USER))

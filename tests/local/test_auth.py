@@ -9,8 +9,8 @@ import urllib.request
 
 import pytest
 
-from devtools.local_auth import LocalAuth
-from tests.runtime.workflows import ENDPOINT, client
+from devtools.local.auth import LocalAuth
+from tests.moto_server import ENDPOINT, client
 
 ORIGIN = "http://localhost:3000"
 PRODUCT = {"name": "Cup", "price": "3.50", "currency": "EUR"}
@@ -19,7 +19,7 @@ PRODUCT = {"name": "Cup", "price": "3.50", "currency": "EUR"}
 @pytest.fixture
 def browser(system, synthesized, monkeypatch):
     """A user, its ID token, and the dev API served with the authorizer on (as `make serve` starts it)."""
-    from devtools.serve import cors_environment, serve
+    from devtools.local.serve import cors_environment, serve
 
     template = synthesized.template("dev", "Service")
     for name, value in cors_environment(template).items():

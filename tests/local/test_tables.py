@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devtools.local_system import LocalSystem, table_name
+from devtools.local.system import LocalSystem, table_name
 from services.product_catalog.definition import DEFINITION
 from tests.fixtures.orders.definition import ORDERS
 

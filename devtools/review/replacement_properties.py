@@ -1,10 +1,10 @@
 """Which property changes make CloudFormation replace a resource, for the resource types we deploy.
 
-    python -m devtools.replacement_properties > devtools/replacement_properties.json
+    python -m devtools.review.replacement_properties > devtools/review/replacement_properties.json
 
 The data comes from the CloudFormation registry schemas cfn-lint ships (``createOnlyProperties``),
 plus DOCUMENTED_REPLACEMENTS where the registry schema omits a property the CloudFormation user
-guide says requires replacement. tests/test_snapshot_review.py keeps the JSON in sync with this.
+guide says requires replacement. tests/review/test_snapshot_review.py keeps the JSON in sync with this.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def generate(resource_types: list[str]) -> dict[str, object]:
     for resource_type, extra in DOCUMENTED_REPLACEMENTS.items():
         create_only[resource_type] = sorted(set(create_only.get(resource_type, [])) | set(extra))
     return {
-        "source": f"cfn-lint registry schemas ({REGION}) createOnlyProperties + devtools/replacement_properties.py DOCUMENTED_REPLACEMENTS",
+        "source": f"cfn-lint registry schemas ({REGION}) createOnlyProperties + devtools/review/replacement_properties.py DOCUMENTED_REPLACEMENTS",
         "stateful_types": list(STATEFUL_TYPES),
         "replacement_properties": create_only,
     }
@@ -61,7 +61,7 @@ def load() -> dict[str, object]:
 
 
 def snapshot_resource_types() -> list[str]:
-    from devtools.snapshots import load_snapshots
+    from devtools.review.snapshots import load_snapshots
 
     return sorted({r["Type"] for t in load_snapshots().values() for r in t["Resources"].values() if not r["Type"].startswith("Custom::")})
 

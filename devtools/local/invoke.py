@@ -1,7 +1,7 @@
 """Invoke one declared function against the running `make serve`, as its schedule (or a caller) would.
 
     make invoke-local FUNCTION=catalog-export      # writes an export into .cache/local/files/exports/
-    python -m devtools.local_invoke catalog-export --event '{"job": "catalog-export"}'
+    python -m devtools.local.invoke catalog-export --event '{"job": "catalog-export"}'
 
 The event defaults to the payload of the function's schedule trigger (``{}`` without one).
 """
@@ -13,9 +13,9 @@ import json
 import os
 import sys
 
-from devtools.local_runtime import LocalLambdaContext
-from devtools.local_system import handler_of
-from devtools.serve import STATE_FILE, local_credentials
+from devtools.local.runtime import LocalLambdaContext
+from devtools.local.serve import STATE_FILE, local_credentials
+from devtools.local.system import handler_of
 from services.product_catalog.definition import DEFINITION
 
 FUNCTIONS = DEFINITION.functions

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from devtools.snapshots import DEPLOYMENT
+from devtools.review.snapshots import DEPLOYMENT
 
 Templates = Mapping[str, dict[str, Any]]
 KEEPING = ("Retain", "RetainExceptOnCreate", "Snapshot")

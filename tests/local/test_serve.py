@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from devtools.serve import api_routes, serve
+from devtools.local.serve import api_routes, serve
 from tests.conftest import ROOT
 
 
@@ -66,7 +66,7 @@ def test_serve_command_stops_cleanly_on_ctrl_c(synthesized, tmp_path):
     template = tmp_path / "service.template.json"
     template.write_text(json.dumps(synthesized.template("dev", "Service")))
     process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.serve", "--port", "0", "--template", str(template)],
+        [sys.executable, "-m", "devtools.local.serve", "--port", "0", "--template", str(template)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

@@ -1,6 +1,6 @@
 """What a template change does: resource changes, IAM and network exposure, and stateful resources at risk.
 
-Works on normalized snapshots (devtools.snapshots), offline: no AWS credentials, no deployed stack.
+Works on normalized snapshots (devtools.review.snapshots), offline: no AWS credentials, no deployed stack.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from devtools import replacement_properties
-from devtools.snapshots import ACKNOWLEDGEMENTS
+from devtools.review import replacement_properties
+from devtools.review.snapshots import ACKNOWLEDGEMENTS
 
 Templates = Mapping[str, dict[str, Any]]
 RESOURCE_ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy", "DependsOn", "Condition", "UpdatePolicy", "Metadata")

@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from devtools import replacement_properties, snapshot_cli, snapshots
-from devtools.template_review import guard_failures, review_markdown
+from devtools.review import cli, replacement_properties, snapshots
+from devtools.review.template_review import guard_failures, review_markdown
 from tests.conftest import ROOT, cdk_context, synthesize
 
 STACKS = ["dev/Network", "dev/Stateful", "dev/Service", "prod/Network", "prod/Stateful", "prod/Service"]
@@ -182,7 +182,7 @@ def test_snapshot_update_refuses_an_unacknowledged_table_replacement(committed, 
     current["prod/Stateful"]["Resources"][table_id(committed["prod/Stateful"])]["Properties"]["TableName"] = "catalog"
     monkeypatch.setattr(snapshots, "current_synth", lambda: (current, {}))
     monkeypatch.setattr(snapshots, "write_snapshots", lambda *_: pytest.fail("snapshots must not be written"))
-    assert snapshot_cli.main(["update"]) == 1
+    assert cli.main(["update"]) == 1
     assert "would be replaced: changing TableName" in capsys.readouterr().err
 
 
@@ -191,7 +191,7 @@ def test_snapshot_update_refuses_an_unacknowledged_risk(committed, monkeypatch, 
     current["prod/Stateful"]["Deployment"]["TerminationProtection"] = False
     monkeypatch.setattr(snapshots, "current_synth", lambda: (current, {}))
     monkeypatch.setattr(snapshots, "write_snapshots", lambda *_: pytest.fail("snapshots must not be written"))
-    assert snapshot_cli.main(["update"]) == 1
+    assert cli.main(["update"]) == 1
     assert "TerminationProtection: `true` → `false`" in capsys.readouterr().err
 
 

@@ -1,6 +1,6 @@
 """Template snapshots for review: one normalized, sorted JSON file per stack per stage.
 
-The command line (make snapshot-update, make review) is devtools/snapshot_cli.py.
+The command line (make snapshot-update, make review) is devtools/review/cli.py.
 
 Normalization removes only what changes without any infrastructure change: asset hashes (S3 keys,
 asset metadata), the content hash CDK appends to ``CurrentVersion…`` and API ``Deployment…``

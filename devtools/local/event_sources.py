@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from devtools.events import dynamodb_stream_event, sqs_event
-from devtools.local_runtime import LocalLambdaContext
+from devtools.local.events import dynamodb_stream_event, sqs_event
+from devtools.local.runtime import LocalLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

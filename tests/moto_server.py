@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 import pytest
-from devtools.local_runtime import reset_runtime_caches
-from devtools.local_system import LocalSystem
-from devtools.serve import local_credentials, start_emulator
+from devtools.local.runtime import reset_runtime_caches
+from devtools.local.serve import local_credentials, start_emulator
+from devtools.local.system import LocalSystem
 
 ENDPOINT: dict[str, str] = {}
 

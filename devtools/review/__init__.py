@@ -1,0 +1,6 @@
+"""Pull-request review for `make review` and `make snapshot-update`: what a template change does, offline.
+
+Normalized snapshots of every stack (snapshots), resource changes and the stateful-replacement guard
+(template_review, replacement_properties), weakened safeguards (risks), what CodeDeploy will release
+(release_plan); the command line is cli, which no other module imports.
+"""
