@@ -1,9 +1,9 @@
 """The OpenAPI contract, checked by a property-based fuzzer (schemathesis) against the API as `make serve` runs it.
 
-Every operation of runtime/openapi.json gets generated requests; every answer must be documented for
-that operation (status, headers, body schema, content type) and none may be a 5XX. schemathesis'
-strategies and checks are driven from Hypothesis here directly: its pytest plugin does not run on
-pytest 9.
+Every operation of services/product_catalog/openapi.json gets generated requests; every answer must
+be documented for that operation (status, headers, body schema, content type) and none may be a 5XX.
+schemathesis' strategies and checks are driven from Hypothesis here directly: its pytest plugin does
+not run on pytest 9.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.conftest import ROOT
 
-OPENAPI = ROOT / "runtime" / "openapi.json"
+OPENAPI = ROOT / "services" / "product_catalog" / "openapi.json"
 OPERATIONS = [
     f"{method.upper()} {path}" for path, methods in json.loads(OPENAPI.read_text())["paths"].items() for method in methods
 ]

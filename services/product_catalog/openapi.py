@@ -1,6 +1,6 @@
 """Write the OpenAPI document generated from the handler's routes and models.
 
-    python -m devtools.openapi > runtime/openapi.json
+    python -m services.product_catalog.openapi > services/product_catalog/openapi.json
 
 tests/runtime/test_openapi.py fails when the committed document is out of date.
 """

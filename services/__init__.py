@@ -1,0 +1,1 @@
+"""Service definitions: each service the generator builds, one package per service."""

@@ -1,0 +1,1 @@
+"""The product catalog: its service definition and its API contract."""
