@@ -94,9 +94,11 @@ def is_valid_id(value: str) -> bool:
 
 
 class ErrorDetail(BaseModel):
-    """One invalid field (or header) of a rejected request."""
+    """One problem of a rejected request: the field (or header) when it is known, where, and what."""
 
-    field: str
+    # The function names the field of each problem; API Gateway's request validator reports one
+    # message for the whole body (location "body") and names no field.
+    field: str | None = Field(default=None, description="The invalid field (dotted path) or header, when known")
     location: str | None = None
     message: str | None = None
     type: str | None = None

@@ -56,6 +56,7 @@ ROUTE_PATTERNS: dict[re.Pattern[str], tuple[str, ...]] = {
 }
 BODY_ROUTES: tuple[Route, ...] = tuple(r for r in ROUTES if r.body)
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+NO_VERSION = 0  # versions start at 1: an expected version no product has
 
 logger = Logger()
 metrics = Metrics()
@@ -101,7 +102,11 @@ def _checked_id(product_id: str) -> str:
 
 
 def _if_match(required: bool) -> int | None:
-    """The version If-Match asks for; None for ``*`` (or absent when not required)."""
+    """The version If-Match asks for; None for ``*`` (or absent when not required).
+
+    An empty If-Match is a list of no entity tags (RFC 9110: ``If-Match = "*" / #entity-tag``): no
+    version matches it, so the write is refused as for a stale ETag (412, or 404 when there is no product).
+    """
     value = _header("If-Match")
     if value is None:
         if required:
@@ -109,6 +114,8 @@ def _if_match(required: bool) -> int | None:
         return None
     if value.strip() == "*":
         return None
+    if not value.strip():
+        return NO_VERSION
     match = _ETAG.fullmatch(value)
     if not match:
         raise MalformedRequest('If-Match must be one ETag such as "3", or *', details=[{"field": "If-Match"}])

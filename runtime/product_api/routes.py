@@ -52,8 +52,8 @@ class Route:
 
 # The headers the API reads and sends, as the contract states them.
 HEADERS: dict[str, dict[str, object]] = {
-    "If-Match": {"description": 'The ETag of the version being replaced or deleted ("3"), or *',
-                 "schema": {"type": "string", "pattern": r'^\s*(\*|(W/)?"[0-9]{1,18}")\s*$'}},
+    "If-Match": {"description": 'The ETag of the version being replaced or deleted ("3"), or *; empty matches no version',
+                 "schema": {"type": "string", "pattern": r'^\s*(\*|(W/)?"[0-9]{1,18}")?\s*$'}},
     "Idempotency-Key": {"description": "Makes a retried create safe for 24 hours (per caller)",
                         "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[\x20-\x7e]+$"}},
     "ETag": {"description": "The product's version, quoted", "schema": {"type": "string", "pattern": r'^"[0-9]+"$'}},

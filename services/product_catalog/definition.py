@@ -112,7 +112,8 @@ _INVALID_BODY = (
     '{"error": {"code": "malformed_request", "message": "the body is not valid JSON", "request_id": "$context.requestId"}}'
     '#else'
     '{"error": {"code": "validation_failed", "message": "the request has invalid fields", "request_id": "$context.requestId", '
-    '"details": [{"location": "body", "message": "' + _VALIDATION_MESSAGE + '"}]}}'
+    # escapeJavaScript also writes ' as \', which JSON does not allow: turned back (AWS's mapping template reference).
+    '"details": [{"location": "body", "message": "' + _VALIDATION_MESSAGE + r""".replaceAll("\\'","'")"}]}}"""
     '#end'
 )
 _INVALID_PARAMETERS = (

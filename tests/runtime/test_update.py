@@ -55,6 +55,12 @@ def test_put_with_a_malformed_if_match_is_400(api):
     assert response.status == 400
 
 
+def test_put_with_an_empty_if_match_is_412_not_428(api):
+    created = api.create().body
+    response = api.request("PUT", f"/product/{created['id']}", body=REPLACEMENT, headers={"If-Match": ""})
+    assert (response.status, response.headers["ETag"]) == (412, '"1"')
+
+
 def test_put_of_an_unknown_product_is_404(api):
     response = api.request("PUT", f"/product/{uuid.uuid4()}", body=REPLACEMENT, headers={"If-Match": '"1"'})
     assert response.status == 404
