@@ -2,9 +2,12 @@
 
 Works on snapshots (normalized templates plus each stack's ``Deployment`` properties), offline. Each
 rule is one small function over a resource type's old and new properties; a finding names the stack,
-the logical id, the property, old -> new, and why it matters. Policies are compared as sets of
-(holder, effect, action, resource, principal, condition) tuples with the logical ids left as they are
-on both sides, so reordering statements or actions is never a finding.
+the logical id, the property, old -> new, and why it matters. A rule sees every resource of its type
+that is added (old is None), changed, or removed (new is None), so what a new resource opens is found
+like what a changed one opens; a safeguard can only be weakened on a resource that stays. Policies
+are compared as sets of (holder, effect, action, resource, principal, condition) tuples with the
+logical ids left as they are on both sides, so reordering statements or actions is never a finding;
+CORS origins are compared per API the same way.
 """
 
 from __future__ import annotations
@@ -59,7 +62,13 @@ def _get(props: Mapping[str, Any] | None, path: str) -> Any:
     return value
 
 
-Rule = Callable[[str, str, dict[str, Any], dict[str, Any]], Iterable[Risk]]
+def _props(resource: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A resource's properties; none for a resource that is not there (added: before, removed: after)."""
+    return (resource or {}).get("Properties") or {}
+
+
+# (stack, logical id, old resource or None when added, new resource or None when removed)
+Rule = Callable[[str, str, dict[str, Any] | None, dict[str, Any] | None], Iterable[Risk]]
 RULES: dict[str, list[Rule]] = {}
 
 
@@ -72,16 +81,25 @@ def rule(*resource_types: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def _turned_off(kind: str, stack: str, lid: str, old: dict, new: dict, path: str, on: Callable[[Any], bool], why: str) -> Iterable[Risk]:
-    before, after = _get(old.get("Properties"), path), _get(new.get("Properties"), path)
-    if on(before) and not on(after):
+def _stays(old: dict | None, new: dict | None) -> bool:
+    """Only a resource on both sides can lose a safeguard: an added one had none to lose, and what a
+    removal destroys is the replacement guard's (template_review) and the removal rules' business."""
+    return old is not None and new is not None
+
+
+def _turned_off(kind: str, stack: str, lid: str, old: dict | None, new: dict | None, path: str, on: Callable[[Any], bool],
+                why: str) -> Iterable[Risk]:
+    before, after = _get(_props(old), path), _get(_props(new), path)
+    if _stays(old, new) and on(before) and not on(after):
         yield Risk(kind, stack, lid, path, before, after, why)
 
 
 # --- Data protection ------------------------------------------------------------------------------
 
 @rule(*STATEFUL)
-def removal_policies(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def removal_policies(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
+    if not _stays(old, new):
+        return
     for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
         before, after = old.get(policy, "Delete"), new.get(policy, "Delete")
         if before in KEEPING and after not in KEEPING:
@@ -90,7 +108,7 @@ def removal_policies(stack: str, lid: str, old: dict, new: dict) -> Iterable[Ris
 
 
 @rule("AWS::DynamoDB::Table")
-def table_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def table_protection(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("data-protection", stack, lid, old, new, "DeletionProtectionEnabled", lambda v: v is True,
                            "The table can now be deleted, even by CloudFormation.")
     yield from _turned_off("data-protection", stack, lid, old, new, "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled",
@@ -100,7 +118,7 @@ def table_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Ris
 
 
 @rule("AWS::EFS::FileSystem")
-def file_system_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def file_system_protection(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("data-protection", stack, lid, old, new, "BackupPolicy.Status", lambda v: v == "ENABLED",
                            "The file system is no longer in AWS Backup's daily plan.")
     yield from _turned_off("data-protection", stack, lid, old, new, "Encrypted", lambda v: v is True,
@@ -108,27 +126,29 @@ def file_system_protection(stack: str, lid: str, old: dict, new: dict) -> Iterab
 
 
 @rule("AWS::KMS::Key")
-def key_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def key_protection(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("data-protection", stack, lid, old, new, "EnableKeyRotation", lambda v: v is True,
                            "The key material is no longer rotated yearly.")
-    before, after = _get(old.get("Properties"), "PendingWindowInDays") or 30, _get(new.get("Properties"), "PendingWindowInDays") or 30
-    if after < before:
+    before, after = _get(_props(old), "PendingWindowInDays") or 30, _get(_props(new), "PendingWindowInDays") or 30
+    if _stays(old, new) and after < before:
         yield Risk("data-protection", stack, lid, "PendingWindowInDays", before, after,
                    "A scheduled deletion of the key (and of everything only it can decrypt) can no longer be cancelled for as long.")
 
 
 @rule("AWS::Cognito::UserPool")
-def user_pool_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def user_pool_protection(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("data-protection", stack, lid, old, new, "DeletionProtection", lambda v: v == "ACTIVE",
                            "The user pool, and every user in it, can now be deleted.")
     yield from _turned_off("access", stack, lid, old, new, "AdminCreateUserConfig.AllowAdminCreateUserOnly", lambda v: v is True,
                            "Anyone can now sign up and get a token that authorizes writes.")
+    if not _stays(old, new):
+        return
     strength = {"ON": 2, "OPTIONAL": 1, "OFF": 0}
-    before, after = _get(old.get("Properties"), "MfaConfiguration") or "OFF", _get(new.get("Properties"), "MfaConfiguration") or "OFF"
+    before, after = _get(_props(old), "MfaConfiguration") or "OFF", _get(_props(new), "MfaConfiguration") or "OFF"
     if strength.get(after, 0) < strength.get(before, 0):
         yield Risk("access", stack, lid, "MfaConfiguration", before, after, "Users can now sign in without a second factor.")
-    old_policy = _get(old.get("Properties"), "Policies.PasswordPolicy") or {}
-    new_policy = _get(new.get("Properties"), "Policies.PasswordPolicy") or {}
+    old_policy = _get(_props(old), "Policies.PasswordPolicy") or {}
+    new_policy = _get(_props(new), "Policies.PasswordPolicy") or {}
     if (new_policy.get("MinimumLength") or 8) < (old_policy.get("MinimumLength") or 8):
         yield Risk("access", stack, lid, "Policies.PasswordPolicy.MinimumLength", old_policy.get("MinimumLength"), new_policy.get("MinimumLength"),
                    "Shorter passwords are easier to guess.")
@@ -141,25 +161,54 @@ def user_pool_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable
 # --- Access -----------------------------------------------------------------------------------------
 
 @rule("AWS::ApiGateway::Method")
-def method_authorization(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
-    props_old, props_new = old.get("Properties", {}), new.get("Properties", {})
-    if props_new.get("HttpMethod") != "OPTIONS":  # a CORS preflight is never authorized
-        before, after = props_old.get("AuthorizationType", "NONE"), props_new.get("AuthorizationType", "NONE")
-        if before != "NONE" and after == "NONE":
-            yield Risk("access", stack, lid, "AuthorizationType", before, after, "The method now answers anyone, without a token.")
-        elif "AuthorizerId" in props_old and "AuthorizerId" not in props_new:
-            yield Risk("access", stack, lid, "AuthorizerId", props_old["AuthorizerId"], None, "The method no longer checks tokens with its authorizer.")
-    origin = "IntegrationResponses"
-    allowed_old = _cors_origins(props_old.get("Integration", {}).get(origin, []))
-    allowed_new = _cors_origins(props_new.get("Integration", {}).get(origin, []))
-    if allowed_new - allowed_old:
-        yield Risk("access", stack, lid, "Access-Control-Allow-Origin", sorted(allowed_old), sorted(allowed_new),
-                   "Browsers on " + ", ".join(sorted(allowed_new - allowed_old)) + " may now call the API with the user's credentials.")
+def method_authorization(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
+    props_old, props_new = _props(old), _props(new)
+    if new is None or props_new.get("HttpMethod") == "OPTIONS":  # a removed method answers nobody; a preflight is never authorized
+        return
+    # A method that did not exist answered nobody: a new one without authorization is as open as a changed one.
+    before = None if old is None else props_old.get("AuthorizationType", "NONE")
+    after = props_new.get("AuthorizationType", "NONE")
+    if before != "NONE" and after == "NONE":
+        yield Risk("access", stack, lid, "AuthorizationType", before, after, "The method now answers anyone, without a token.")
+    elif "AuthorizerId" in props_old and "AuthorizerId" not in props_new:
+        yield Risk("access", stack, lid, "AuthorizerId", props_old["AuthorizerId"], None, "The method no longer checks tokens with its authorizer.")
 
 
-def _cors_origins(responses: list[dict[str, Any]]) -> set[str]:
+def cors_risks(stack: str, old: dict[str, Any], new: dict[str, Any]) -> Iterable[Risk]:
+    """Every method allowing an origin that no method of its API allowed before, new or changed.
+
+    An allowed origin is trust the whole API extends, so it is compared per API: turning CORS on adds
+    the preflight (OPTIONS) methods, which are new resources, and a new route's preflight for an
+    origin the API already trusts opens nothing new.
+    """
+    trusted = _origins_by_api(old)
+    old_resources = old.get("Resources", {})
+    for lid, resource in sorted(new.get("Resources", {}).items()):
+        if resource["Type"] != "AWS::ApiGateway::Method":
+            continue
+        allowed = _method_origins(resource)
+        widened = allowed - trusted.get(_api_of(resource), set())
+        if widened:
+            previous = old_resources.get(lid)
+            yield Risk("access", stack, lid, "Access-Control-Allow-Origin", None if previous is None else sorted(_method_origins(previous)),
+                       sorted(allowed), "Browsers on " + ", ".join(sorted(widened)) + " may now call the API with the user's credentials.")
+
+
+def _api_of(method: dict[str, Any]) -> str:
+    return json.dumps(_props(method).get("RestApiId"), sort_keys=True)
+
+
+def _origins_by_api(template: dict[str, Any]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for resource in template.get("Resources", {}).values():
+        if resource["Type"] == "AWS::ApiGateway::Method":
+            found.setdefault(_api_of(resource), set()).update(_method_origins(resource))
+    return found
+
+
+def _method_origins(method: dict[str, Any]) -> set[str]:
     origins = set()
-    for response in responses:
+    for response in _props(method).get("Integration", {}).get("IntegrationResponses", []):
         value = (response.get("ResponseParameters") or {}).get("method.response.header.Access-Control-Allow-Origin")
         if isinstance(value, str):
             origins.add(value.strip("'"))
@@ -170,42 +219,64 @@ def _cors_origins(responses: list[dict[str, Any]]) -> set[str]:
 
 
 @rule("AWS::Lambda::Permission", "AWS::Lambda::Url")
-def invoke_principals(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
-    if new["Type"] == "AWS::Lambda::Url":
-        if old.get("Properties", {}).get("AuthType") != "NONE" and new.get("Properties", {}).get("AuthType") == "NONE":
-            yield Risk("access", stack, lid, "AuthType", old.get("Properties", {}).get("AuthType"), "NONE", "The function URL now answers anyone.")
+def invoke_principals(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
+    if new is None:  # a removed permission or URL admits nobody
         return
-    before, after = old.get("Properties", {}).get("Principal"), new.get("Properties", {}).get("Principal")
+    if new["Type"] == "AWS::Lambda::Url":
+        if _props(old).get("AuthType") != "NONE" and _props(new).get("AuthType") == "NONE":
+            yield Risk("access", stack, lid, "AuthType", _props(old).get("AuthType"), "NONE", "The function URL now answers anyone.")
+        return
+    before, after = _props(old).get("Principal"), _props(new).get("Principal")
     if after != before and (after == "*" or not str(after).endswith(".amazonaws.com")):
         yield Risk("access", stack, lid, "Principal", before, after, "A new principal (or anyone) may invoke the function.")
+
+
+@rule("AWS::WAFv2::WebACLAssociation")
+def web_acl_removed(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
+    if old is not None and new is None:
+        yield Risk("access", stack, lid, "(resource)", _props(old).get("WebACLArn"), None,
+                   "The API is no longer behind its web ACL (rate limits, IP and managed rules).")
 
 
 # --- Messaging ------------------------------------------------------------------------------------
 
 @rule("AWS::SQS::Queue")
-def queue_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def queue_protection(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     def encrypted(props: dict) -> bool:
         return props.get("SqsManagedSseEnabled") is True or props.get("KmsMasterKeyId") is not None
 
-    if encrypted(old.get("Properties", {})) and not encrypted(new.get("Properties", {})):
+    if _stays(old, new) and encrypted(_props(old)) and not encrypted(_props(new)):
         yield Risk("messaging", stack, lid, "SqsManagedSseEnabled/KmsMasterKeyId", "encrypted", "unencrypted", "Messages would rest unencrypted.")
     yield from _turned_off("messaging", stack, lid, old, new, "RedrivePolicy", lambda v: v is not None,
                            "A message that keeps failing is no longer moved to a dead-letter queue: it is retried until it expires, then lost.")
 
 
+@rule("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy")
+def tls_only(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
+    def refuses_plain_requests(resource: dict | None) -> bool:
+        return resource is not None and '"aws:SecureTransport": "false"' in json.dumps(resource, sort_keys=True)
+
+    if refuses_plain_requests(old) and not refuses_plain_requests(new):
+        why = "The queue or topic no longer refuses unencrypted (non-TLS) requests."
+        if new is None:
+            yield Risk("messaging", stack, lid, "(resource)", "TLS-only policy", None, why)
+        else:
+            yield Risk("messaging", stack, lid, "PolicyDocument", "TLS-only", "TLS not required", why)
+
+
 @rule("AWS::SNS::Topic")
-def topic_protection(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def topic_protection(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("messaging", stack, lid, old, new, "KmsMasterKeyId", lambda v: v is not None, "Events would rest unencrypted.")
 
 
 @rule("AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig")
-def failure_destinations(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def failure_destinations(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("messaging", stack, lid, old, new, "DestinationConfig.OnFailure.Destination", lambda v: v is not None,
                            "What the function gives up on is no longer kept anywhere: it is dropped silently.")
 
 
 @rule("AWS::Scheduler::Schedule")
-def schedule_dead_letter(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def schedule_dead_letter(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("messaging", stack, lid, old, new, "Target.DeadLetterConfig.Arn", lambda v: v is not None,
                            "An invocation the schedule cannot deliver is no longer kept: it is dropped silently.")
 
@@ -213,7 +284,7 @@ def schedule_dead_letter(stack: str, lid: str, old: dict, new: dict) -> Iterable
 # --- Network ----------------------------------------------------------------------------------------
 
 @rule("AWS::Lambda::Function")
-def function_leaves_vpc(stack: str, lid: str, old: dict, new: dict) -> Iterable[Risk]:
+def function_leaves_vpc(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("network", stack, lid, old, new, "VpcConfig", lambda v: v is not None,
                            "The function leaves the VPC: its security group, private subnets and endpoints no longer constrain it.")
 
@@ -296,6 +367,22 @@ def _wildcard_resource(action: str, resource: str) -> bool:
     return resource == '"*"' and json.loads(action) not in RESOURCELESS_ACTIONS
 
 
+def _unanchored_pattern(resource: str) -> bool:
+    """An ARN pattern with a wildcard that names none of our resources (only literals and pseudo
+    parameters), e.g. ``arn:${AWS::Partition}:s3:::*``: it matches every resource of its kind.
+    CDK's own patterns hang under a resource (``<table ARN>/index/*``, ``<function ARN>:*``)."""
+    def names_a_resource(value: Any) -> bool:
+        if isinstance(value, dict):
+            if any(key in value for key in ("Fn::GetAtt", "Fn::GetStackOutput", "Fn::ImportValue")):
+                return True
+            if isinstance(value.get("Ref"), str) and not value["Ref"].startswith("AWS::"):
+                return True
+            return any(names_a_resource(item) for item in value.values())
+        return isinstance(value, list) and any(names_a_resource(item) for item in value)
+
+    return "*" in resource and resource != '"*"' and not names_a_resource(json.loads(resource))
+
+
 def _open_principal(principal: str) -> bool:
     """Anyone (``*``), or an account named literally (ours is always a reference to AWS::AccountId)."""
     if not principal:
@@ -330,11 +417,27 @@ def iam_risks(stack: str, old: dict[str, Any], new: dict[str, Any]) -> Iterable[
         elif "*" in resource and (holder, action) in holders_before and "*" not in holders_before[(holder, action)][3]:
             yield Risk("iam", stack, holder, "Resource", json.loads(holders_before[(holder, action)][3]), shown,
                        "The statement now matches a wider ARN pattern than before.")
+        elif (holder, action) not in holders_before and _unanchored_pattern(resource):
+            yield Risk("iam", stack, holder, "Resource", None, shown,
+                       "The ARN pattern names none of the stack's resources: the action applies to every resource it matches.")
         if _open_principal(principal):
             yield Risk("iam", stack, holder, "Principal", None, shown, "Anyone, or another account, is now admitted by this policy.")
 
 
 # --- Stacks and the report ------------------------------------------------------------------------
+
+def resource_pairs(old: dict[str, Any], new: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]:
+    """(logical id, old or None, new or None) for every resource on either side; a logical id whose
+    type changed is a different resource, so it is one removed and one added."""
+    old_resources, new_resources = old.get("Resources", {}), new.get("Resources", {})
+    for lid in sorted(set(old_resources) | set(new_resources)):
+        before, after = old_resources.get(lid), new_resources.get(lid)
+        if before is not None and after is not None and before["Type"] != after["Type"]:
+            yield lid, before, None
+            yield lid, None, after
+        else:
+            yield lid, before, after
+
 
 def stack_risks(stack: str, old: dict[str, Any], new: dict[str, Any]) -> list[Risk]:
     """Every risk one stack's change carries (a stack absent on one side is compared with an empty one)."""
@@ -343,27 +446,10 @@ def stack_risks(stack: str, old: dict[str, Any], new: dict[str, Any]) -> list[Ri
     if before.get("TerminationProtection") and not after.get("TerminationProtection"):
         found.append(Risk("data-protection", stack, "(stack)", "TerminationProtection", True, after.get("TerminationProtection", False),
                           "`cdk destroy` (or a deleted pipeline stage) can now delete the stack and what it does not retain."))
-    old_resources, new_resources = old.get("Resources", {}), new.get("Resources", {})
-    for lid in sorted(set(old_resources) & set(new_resources)):
-        if old_resources[lid]["Type"] != new_resources[lid]["Type"]:
-            continue
-        for check in RULES.get(new_resources[lid]["Type"], []):
-            found.extend(check(stack, lid, old_resources[lid], new_resources[lid]))
-    for lid in sorted(set(old_resources) - set(new_resources)):
-        resource = old_resources[lid]
-        if resource["Type"] == "AWS::WAFv2::WebACLAssociation":
-            found.append(Risk("access", stack, lid, "(resource)", resource.get("Properties", {}).get("WebACLArn"), None,
-                              "The API is no longer behind its web ACL (rate limits, IP and managed rules)."))
-        if resource["Type"] in ("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy") and '"aws:SecureTransport": "false"' in json.dumps(resource, sort_keys=True):
-            found.append(Risk("messaging", stack, lid, "(resource)", "TLS-only policy", None,
-                              "The queue or topic no longer refuses unencrypted (non-TLS) requests."))
-    for lid in sorted(set(old_resources) & set(new_resources)):
-        resource_old, resource_new = old_resources[lid], new_resources[lid]
-        if resource_new["Type"] in ("AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
-            tls = '"aws:SecureTransport": "false"'
-            if tls in json.dumps(resource_old, sort_keys=True) and tls not in json.dumps(resource_new, sort_keys=True):
-                found.append(Risk("messaging", stack, lid, "PolicyDocument", "TLS-only", "TLS not required",
-                                  "The queue or topic no longer refuses unencrypted (non-TLS) requests."))
+    for lid, resource_old, resource_new in resource_pairs(old, new):
+        for check in RULES.get((resource_new or resource_old)["Type"], []):
+            found.extend(check(stack, lid, resource_old, resource_new))
+    found.extend(cors_risks(stack, old, new))
     found.extend(iam_risks(stack, old, new))
     found.extend(network_risks(stack, old, new))
     return found

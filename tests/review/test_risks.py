@@ -15,6 +15,7 @@ from devtools.review import snapshots
 from devtools.review.cli import review
 from devtools.review.release_plan import describe_config, release_plan
 from devtools.review.risks import all_risks, unacknowledged
+from tests.conftest import cdk_context, synthesize
 
 
 @pytest.fixture(scope="module")
@@ -262,6 +263,168 @@ def test_a_removed_tls_only_policy_is_a_risk(committed):
         del t["Resources"][lid]
 
     assert only(changed(committed, "prod/Service", drop_tls)).kind == "messaging"
+
+
+# --- Added and removed resources: the rules see them too --------------------------------------------
+
+SHOP = "https://shop.example.com"
+
+
+@pytest.fixture(scope="module")
+def prod_with_cors_for_the_shop(tmp_path_factory):
+    """The prod stage synthesized after the one-line cdk.json change that turns CORS on for a new origin."""
+    context = cdk_context()
+    context["stage"] = "prod"
+    context["stages"]["prod"]["api"]["cors_allow_origins"] = [SHOP]
+    assembly = synthesize(tmp_path_factory.mktemp("prod-cors"), context)
+    return {name: snapshots.snapshot(t, assembly.deployments[name]) for name, t in assembly.templates.items()}
+
+
+def added_as(template, lid, resource, **properties):
+    """``resource`` copied under a new logical id (as a new route or function would add it), properties changed."""
+    template["Resources"][lid] = copy.deepcopy(resource)
+    template["Resources"][lid].setdefault("Properties", {}).update(properties)
+
+
+def new_policy(statement):
+    return {"Type": "AWS::IAM::Policy", "Properties": {
+        "PolicyName": "p", "Roles": [{"Ref": "AuditFunctionExecutionRole"}], "PolicyDocument": {"Statement": [statement]}}}
+
+
+def test_turning_cors_on_in_prod_for_a_new_origin_is_a_risk_on_each_new_preflight(committed, prod_with_cors_for_the_shop):
+    base = {name: t for name, t in committed.items() if name.startswith("prod/")}
+    resources = prod_with_cors_for_the_shop["prod/Service"]["Resources"]
+    preflights = {lid for lid, r in resources.items() if lid not in base["prod/Service"]["Resources"] and r["Type"] == "AWS::ApiGateway::Method"}
+    assert preflights and {resources[lid]["Properties"]["HttpMethod"] for lid in preflights} == {"OPTIONS"}
+    risks = all_risks(base, prod_with_cors_for_the_shop)
+    assert {(r.kind, r.logical_id, r.property) for r in risks} == {("access", lid, "Access-Control-Allow-Origin") for lid in preflights}
+    assert {(r.old, tuple(r.new)) for r in risks} == {(None, (SHOP,))}
+
+
+def test_a_new_preflight_for_an_origin_the_api_did_not_trust_is_a_risk(committed):
+    def new_route(t):
+        preflight = method(t, "OPTIONS", "productOPTIONS")
+        added_as(t, "ProductApiRestApiproductsearchOPTIONS0A1B2C3D", preflight, ResourceId={"Ref": "ProductApiRestApiproductsearch"})
+        parameters = t["Resources"]["ProductApiRestApiproductsearchOPTIONS0A1B2C3D"]["Properties"]["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        parameters["method.response.header.Access-Control-Allow-Origin"] = f"'{SHOP}'"
+
+    risk = only(changed(committed, "dev/Service", new_route))
+    assert (risk.kind, risk.logical_id, risk.property, risk.old, risk.new) == (
+        "access", "ProductApiRestApiproductsearchOPTIONS0A1B2C3D", "Access-Control-Allow-Origin", None, [SHOP])
+
+
+def test_a_new_preflight_for_an_origin_the_api_already_trusts_is_not_a_risk(committed):
+    def new_route(t):
+        added_as(t, "ProductApiRestApiproductsearchOPTIONS0A1B2C3D", method(t, "OPTIONS", "productOPTIONS"),
+                 ResourceId={"Ref": "ProductApiRestApiproductsearch"})
+
+    assert changed(committed, "dev/Service", new_route) == []
+
+
+def test_a_new_public_method_is_a_risk(committed):
+    def new_public_read(t):
+        added_as(t, "ProductApiRestApiproductsearchGET0A1B2C3D", method(t, "GET", "productGET"), ResourceId={"Ref": "ProductApiRestApiproductsearch"})
+
+    risk = only(changed(committed, "prod/Service", new_public_read))
+    assert (risk.kind, risk.logical_id, risk.property, risk.old, risk.new) == (
+        "access", "ProductApiRestApiproductsearchGET0A1B2C3D", "AuthorizationType", None, "NONE")
+
+
+def test_a_new_authorized_method_is_not_a_risk(committed):
+    def new_write(t):
+        added_as(t, "ProductApiRestApiproductsearchPOST0A1B2C3D", method(t, "POST", "productPOST"), ResourceId={"Ref": "ProductApiRestApiproductsearch"})
+
+    assert changed(committed, "prod/Service", new_write) == []
+
+
+def test_a_removed_authorized_method_is_not_a_risk(committed):
+    def remove_write(t):
+        del t["Resources"][next(lid for lid, r in t["Resources"].items() if r is method(t, "POST", "productPOST"))]
+
+    assert changed(committed, "prod/Service", remove_write) == []
+
+
+def test_anyone_may_invoke_a_new_permission_is_a_risk(committed):
+    def anyone(t):
+        permission = next(r for r in t["Resources"].values() if r["Type"] == "AWS::Lambda::Permission")
+        added_as(t, "AuditFunctionInvokeAnyone", permission, Principal="*")
+
+    risk = only(changed(committed, "prod/Service", anyone))
+    assert (risk.kind, risk.logical_id, risk.property, risk.old, risk.new) == ("access", "AuditFunctionInvokeAnyone", "Principal", None, "*")
+
+
+def test_a_new_permission_for_api_gateway_is_not_a_risk(committed):
+    def for_the_api(t):
+        added_as(t, "AuditFunctionApiPermission", next(r for r in t["Resources"].values() if r["Type"] == "AWS::Lambda::Permission"))
+
+    assert changed(committed, "prod/Service", for_the_api) == []
+
+
+def test_a_new_function_url_without_auth_is_a_risk(committed):
+    def open_url(t):
+        t["Resources"]["AuditFunctionUrl"] = {"Type": "AWS::Lambda::Url", "Properties": {
+            "AuthType": "NONE", "TargetFunctionArn": {"Fn::GetAtt": ["AuditFunction", "Arn"]}}}
+
+    risk = only(changed(committed, "prod/Service", open_url))
+    assert (risk.kind, risk.logical_id, risk.property, risk.old) == ("access", "AuditFunctionUrl", "AuthType", None)
+
+
+def test_a_new_policy_with_a_wildcard_action_is_a_risk(committed):
+    def wildcard(t):
+        t["Resources"]["AuditFunctionExecutionRoleDefaultPolicy"] = new_policy(
+            {"Effect": "Allow", "Action": "s3:*", "Resource": {"Fn::GetAtt": ["ExportBucket", "Arn"]}})
+
+    risk = only(changed(committed, "prod/Service", wildcard))
+    assert (risk.kind, risk.logical_id, risk.property) == ("iam", '{"Ref": "AuditFunctionExecutionRole"}', "Action")
+
+
+def test_a_new_role_whose_inline_policy_grants_on_star_is_a_risk(committed):
+    def new_role(t):
+        t["Resources"]["AuditRole"] = {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]},
+            "Policies": [{"PolicyName": "read", "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}],
+        }}
+
+    risk = only(changed(committed, "prod/Service", new_role))
+    assert (risk.kind, risk.logical_id, risk.property, risk.old) == ("iam", "AuditRole", "Resource", None)
+
+
+def test_a_new_grant_on_an_arn_pattern_that_names_none_of_our_resources_is_a_risk(committed):
+    every_table = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":dynamodb:", {"Ref": "AWS::Region"}, ":",
+                                     {"Ref": "AWS::AccountId"}, ":table/*"]]}
+
+    def pattern(t):
+        t["Resources"]["AuditFunctionExecutionRoleDefaultPolicy"] = new_policy({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": every_table})
+
+    risk = only(changed(committed, "prod/Service", pattern))
+    assert (risk.kind, risk.logical_id, risk.property, risk.old) == ("iam", '{"Ref": "AuditFunctionExecutionRole"}', "Resource", None)
+
+
+def test_a_new_grant_on_a_pattern_under_one_of_our_resources_is_not_a_risk(committed):
+    indexes = {"Fn::Join": ["", [{"Fn::GetAtt": ["ProductTable", "Arn"]}, "/index/*"]]}  # what CDK's grantReadData writes
+
+    def scoped(t):
+        t["Resources"]["AuditFunctionExecutionRoleDefaultPolicy"] = new_policy({"Effect": "Allow", "Action": "dynamodb:Query", "Resource": indexes})
+
+    assert changed(committed, "prod/Service", scoped) == []
+
+
+def test_a_safeguard_a_new_resource_never_had_is_not_reported_as_weakened(committed):
+    def new_key(t):
+        t["Resources"]["AuditKey"] = {"Type": "AWS::KMS::Key", "Properties": {"PendingWindowInDays": 7, "KeyPolicy": {}}}
+
+    assert changed(committed, "prod/Service", new_key) == []
+
+
+def test_a_logical_id_that_changes_type_is_a_removal_and_an_addition(committed):
+    base = copy.deepcopy(committed)
+    base["prod/Service"]["Resources"]["ApiWebAcl"] = {"Type": "AWS::WAFv2::WebACLAssociation", "Properties": {"WebACLArn": "arn:acl"}}
+    current = copy.deepcopy(committed)
+    current["prod/Service"]["Resources"]["ApiWebAcl"] = {"Type": "AWS::CloudFormation::WaitConditionHandle"}
+    risk = only(all_risks(base, current))
+    assert (risk.kind, risk.logical_id, risk.property, risk.new) == ("access", "ApiWebAcl", "(resource)", None)
 
 
 # --- What is not a risk, and what makes one pass ----------------------------------------------------
