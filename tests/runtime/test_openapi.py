@@ -77,7 +77,8 @@ def test_a_declared_route_its_function_does_not_document_is_refused():
 def test_a_function_with_api_routes_and_no_contract_module_is_refused():
     declaration = FunctionDeclaration(
         name="hook-api", description="An API function that documents nothing", package="traffic_hook",
-        handler="traffic_hook.handler.lambda_handler", triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/hook"),)),),
+        handler="traffic_hook.handler.lambda_handler",
+        triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/hook"),)),),
     )
     with pytest.raises(ContractError, match=r"hook-api serves GET /hook but documents nothing"):
         openapi_document((declaration,))
@@ -96,9 +97,10 @@ def test_every_documented_error_uses_the_one_error_body(document):
 
 
 def listing(path: Path) -> tuple[int, Any]:
-    from devtools.local_runtime import LocalLambdaContext
-    from devtools.events import rest_event
     from export_listing.handler import lambda_handler
+
+    from devtools.events import rest_event
+    from devtools.local_runtime import LocalLambdaContext
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FILE_SYSTEM_PATH", str(path))
