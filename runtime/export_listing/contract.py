@@ -56,4 +56,5 @@ def openapi() -> dict[str, Any]:
             },
         },
     }
-    return {"paths": {"/product/exports": {"get": operation}}, "schemas": {"ExportEntry": EXPORT_ENTRY, "ExportList": EXPORT_LIST}}
+    schemas = {"ExportEntry": EXPORT_ENTRY, "ExportList": EXPORT_LIST}
+    return {"paths": {"/product/exports": {"get": operation}}, "schemas": schemas}

@@ -36,7 +36,9 @@ def openapi() -> dict[str, Any]:
     from product_api.handler import app
 
     document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
-    schemas = {name: schema for name, schema in document["components"]["schemas"].items() if name not in POWERTOOLS_ONLY_SCHEMAS}
+    schemas = {
+        name: schema for name, schema in document["components"]["schemas"].items() if name not in POWERTOOLS_ONLY_SCHEMAS
+    }
     routes = {(route.method.lower(), route.path): route for route in ROUTES}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

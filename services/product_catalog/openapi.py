@@ -35,13 +35,18 @@ class ContractError(ValueError):
     """The functions' documentation does not add up to the service's API."""
 
 
-def openapi_document(functions: Iterable[FunctionDeclaration] | None = None) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of ``functions`` (FunctionDeclarations; default: the service's own)."""
-    if functions is None:
-        from services.product_catalog.definition import DEFINITION
+def service_functions() -> tuple[FunctionDeclaration, ...]:
+    """The service's function declarations: the one place the contract (and its tests) read them from."""
+    from services.product_catalog.definition import DEFINITION
 
-        functions = DEFINITION.functions
+    return DEFINITION.functions
+
+
+def openapi_document(functions: Iterable[FunctionDeclaration] | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``functions`` (default: the service's own, ``service_functions()``)."""
     from catalog.models import ErrorBody
+
+    functions = service_functions() if functions is None else tuple(functions)
 
     error_body = ErrorBody.model_json_schema(ref_template=REF_PREFIX + "{model}")
     schemas: dict[str, Any] = {**error_body.pop("$defs", {}), "ErrorBody": error_body}

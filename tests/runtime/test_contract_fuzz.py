@@ -43,7 +43,8 @@ def contract(system, synthesized):
     from devtools.local.serve import serve
 
     server = serve(synthesized.template("dev", "Service"), port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for it (0.5 s by default, once per operation).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     loaded = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
     loaded.config.update(base_url=f"http://127.0.0.1:{server.server_port}/prod")

@@ -62,7 +62,8 @@ def render(template: str, validation_error: str, request_id: str) -> tuple[int |
     def message(match: re.Match[str]) -> str:
         text = escape_javascript(validation_error)
         for pattern, replacement in re.findall(r'\.replaceAll\("([^"]*)","([^"]*)"\)', match.group(1)):
-            text = re.sub(pattern, lambda _: replacement, text)  # Java's replaceAll: a regex, literal replacement here
+            # Java's replaceAll: a regex; the replacement here is literal.
+            text = re.sub(pattern, lambda _, literal=replacement: literal, text)
         return text
 
     body = MESSAGE.sub(message, branch).replace("$context.requestId", request_id)
@@ -77,7 +78,8 @@ def bad_request_body(synthesized) -> str:
 
 
 @pytest.mark.parametrize("validation_error", VALIDATION_MESSAGES, ids=("missing", "quote", "non-ascii"))
-def test_a_body_the_deployed_gateway_rejects_is_answered_with_the_contract_error_body(bad_request_body, validation_error):
+def test_a_body_the_deployed_gateway_rejects_is_answered_with_the_contract_error_body(bad_request_body,
+                                                                                    validation_error):
     status, text = render(bad_request_body, validation_error, "req-1")
     body = json.loads(text)
     assert status is None and error_body_errors(body) == []
@@ -94,5 +96,6 @@ def test_a_body_the_make_serve_gateway_rejects_is_answered_with_the_contract_err
     from devtools.local.serve import body_models, gateway_validation_error
 
     schema = body_models(synthesized.template("dev", "Service"))[("POST", "/product")]
-    status, body = gateway_validation_error(schema, json.dumps({"name": "Cup", "price": "1", "currency": "it's"}), "application/json")
+    invalid = json.dumps({"name": "Cup", "price": "1", "currency": "it's"})
+    status, body = gateway_validation_error(schema, invalid, "application/json")
     assert status == 422 and error_body_errors(body) == []
