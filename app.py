@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 
 from aws_cdk import App, Validations
-
 from catalog_constructs.errors import BundlingError, InvalidPropError
-from stacks.config import load_stages, select_stages
 
+from stacks.config import load_stages, select_stages
 
 CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
 

@@ -2,7 +2,8 @@
 
 import sys
 
-from aws_cdk import App, Stack, aws_s3 as s3
+from aws_cdk import App, Stack
+from aws_cdk import aws_s3 as s3
 
 
 def main() -> int:

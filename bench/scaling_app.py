@@ -35,8 +35,8 @@ def main(functions: int) -> int:
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
     from devtools.synth import cdk_context
-    from stacks.config import load_stages
     from services.product_catalog.definition import DEFINITION
+    from stacks.config import load_stages
     from stacks.service_stage import ServiceStage
 
     app = App(builtin_cloud_formation_validation=False)

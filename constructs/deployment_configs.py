@@ -31,7 +31,7 @@ def check_deployment_config(name: object) -> None:
         raise InvalidPropError("deployment_config", name, "one of " + ", ".join(LAMBDA_DEPLOYMENT_CONFIGS))
 
 
-def lambda_deployment_config(name: str) -> "codedeploy.ILambdaDeploymentConfig":
+def lambda_deployment_config(name: str) -> codedeploy.ILambdaDeploymentConfig:
     """The predefined CodeDeploy config called ``name`` (e.g. ``Canary10Percent5Minutes``)."""
     from aws_cdk import aws_codedeploy as codedeploy
 

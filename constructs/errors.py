@@ -22,6 +22,6 @@ class InvalidPropError(ValueError):
         self.allowed = allowed
         super().__init__(f"{field}: {value!r} is not allowed; expected {allowed}")
 
-    def within(self, prefix: str) -> "InvalidPropError":
+    def within(self, prefix: str) -> InvalidPropError:
         """The same error with its field qualified by where it came from (e.g. a config path)."""
         return InvalidPropError(f"{prefix}.{self.field}", self.value, self.allowed)

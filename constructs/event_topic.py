@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import aws_iam as iam, aws_kms as kms, aws_sns as sns
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+
 from constructs import Construct
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, aws_cloudwatch as cloudwatch, aws_kms as kms, aws_sqs as sqs
-from constructs import Construct
-
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sqs as sqs
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.nag import acknowledge
+
+from constructs import Construct
 
 MAX_RETENTION_DAYS = 14
 

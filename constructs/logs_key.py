@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Aws, Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms
-from constructs import Construct
-
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from catalog_constructs.errors import InvalidPropError
+
+from constructs import Construct
 
 _PREFIX = re.compile(r"^/([A-Za-z0-9_.#-]+/)+$")
 

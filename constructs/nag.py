@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import Acknowledgment, Validations
+
 from constructs import IConstruct
 
 MIN_REASON = 20

@@ -16,8 +16,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import AssetHashType, aws_lambda as lambda_
-
+from aws_cdk import AssetHashType
+from aws_cdk import aws_lambda as lambda_
 from catalog_constructs.errors import BundlingError, InvalidPropError
 from catalog_constructs.lambda_limits import check_runtime
 

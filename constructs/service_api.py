@@ -12,21 +12,35 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Stack,
+)
+from aws_cdk import (
     aws_apigateway as apigw,
+)
+from aws_cdk import (
     aws_cloudwatch as cloudwatch,
+)
+from aws_cdk import (
     aws_cognito as cognito,
+)
+from aws_cdk import (
     aws_kms as kms,
+)
+from aws_cdk import (
     aws_lambda as lambda_,
+)
+from aws_cdk import (
     aws_logs as logs,
+)
+from aws_cdk import (
     aws_wafv2 as wafv2,
 )
-from constructs import Construct
-
 from catalog_constructs.arns import check_web_acl_arn
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.gateway_responses import GatewayErrorBodies
 from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.rest_events import path_parameters_of
+
+from constructs import Construct
 
 READ_METHODS = frozenset({"GET"})
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -11,23 +11,41 @@ from aws_cdk import (
     RemovalPolicy,
     Size,
     Stack,
+)
+from aws_cdk import (
     aws_cloudwatch as cloudwatch,
+)
+from aws_cdk import (
     aws_codedeploy as codedeploy,
+)
+from aws_cdk import (
     aws_ec2 as ec2,
+)
+from aws_cdk import (
     aws_iam as iam,
+)
+from aws_cdk import (
     aws_kms as kms,
+)
+from aws_cdk import (
     aws_lambda as lambda_,
+)
+from aws_cdk import (
     aws_lambda_destinations as destinations,
+)
+from aws_cdk import (
     aws_logs as logs,
+)
+from aws_cdk import (
     aws_sqs as sqs,
 )
-from constructs import Construct
-
 from catalog_constructs import lambda_limits
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.function_skeleton import logged_role, traced_function
 from catalog_constructs.lambda_limits import PYTHON_VERSIONS
 from catalog_constructs.nag import acknowledge, acknowledge_all
+
+from constructs import Construct
 
 PYTHON_RUNTIMES: dict[str, lambda_.Runtime] = {
     "3.12": lambda_.Runtime.PYTHON_3_12,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from aws_cdk import RemovalPolicy, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs
-from constructs import Construct
-
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from catalog_constructs.errors import InvalidPropError
+
+from constructs import Construct
 
 # Public subnets only hold NAT gateways: 64 addresses each is plenty.
 PUBLIC_SUBNET_MASK = 26

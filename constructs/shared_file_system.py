@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from aws_cdk import RemovalPolicy, aws_ec2 as ec2, aws_efs as efs, aws_iam as iam, aws_lambda as lambda_
-from constructs import Construct
-
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_efs as efs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.lambda_limits import check_mount_path
+
+from constructs import Construct
 
 if TYPE_CHECKING:
     from catalog_constructs.service_function import ServiceFunction as MountingFunction
@@ -114,7 +118,7 @@ class SharedFileSystem(Construct):
             dependency=[self.file_system.mount_targets_available],
         )
 
-    def grant_mount(self, grantee: "MountingFunction", *, read_only: bool) -> iam.Grant:
+    def grant_mount(self, grantee: MountingFunction, *, read_only: bool) -> iam.Grant:
         """Let ``grantee`` mount this file system through the access point, read-only or read-write.
 
         Opens NFS from the grantee's security group only, and grants ClientMount (and ClientWrite unless

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, aws_sns as sns, aws_sns_subscriptions as subscriptions, aws_sqs as sqs
-from constructs import Construct
-
+from aws_cdk import Duration
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.failure_queue import FailureQueue, secure_queue_props
 from catalog_constructs.lambda_limits import check_int_range
+
+from constructs import Construct
 
 MAX_FILTER_KEYS = 5  # SNS: at most 5 attribute names in a filter policy
 

@@ -7,14 +7,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from aws_cdk import Duration, aws_kms as kms, aws_lambda as lambda_, aws_logs as logs
-from constructs import Construct
-
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from catalog_constructs import lambda_limits
 from catalog_constructs.errors import InvalidPropError
-from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.function_skeleton import logged_role, traced_function
+from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.service_function import LATEST_PYTHON, ServiceFunction, python_version_of
+
+from constructs import Construct
 
 # The hook's own code ships with this construct: standard library and the runtime's boto3 only.
 CODE_DIR = Path(__file__).resolve().parent / "traffic_hook_code"

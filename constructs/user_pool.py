@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, aws_cognito as cognito
-from constructs import Construct
-
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cognito as cognito
 from catalog_constructs.nag import acknowledge
+
+from constructs import Construct
 
 
 class ServiceUserPool(Construct):

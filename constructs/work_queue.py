@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, aws_iam as iam, aws_kms as kms, aws_sqs as sqs
-from constructs import Construct
-
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sqs as sqs
 from catalog_constructs.failure_queue import FailureQueue, secure_queue_props
 from catalog_constructs.lambda_limits import TIMEOUT_SECONDS, check_int_range
+
+from constructs import Construct
 
 # AWS: set the source queue's visibility timeout to at least six times the function's timeout (plus
 # the batching window), so a batch being retried by Lambda is not handed out again meanwhile.

@@ -16,13 +16,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import PydanticCustomError
-
 from catalog_constructs import lambda_limits
 from catalog_constructs.arns import check_layer_version_arn, check_web_acl_arn
 from catalog_constructs.deployment_configs import check_deployment_config
 from catalog_constructs.errors import InvalidPropError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 # Values CloudWatch Logs accepts for retention, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -130,7 +129,7 @@ class FunctionSettings(Settings):
     # functions declared with a schedule trigger.
     schedule: Annotated[str, Field(pattern=r"^(off|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$")] | None = None
 
-    def over(self, base: "FunctionSettings") -> "FunctionSettings":
+    def over(self, base: FunctionSettings) -> FunctionSettings:
         """These settings laid over ``base``: a field set here (even to null) wins."""
         return base.model_copy(update={name: getattr(self, name) for name in self.model_fields_set})
 
@@ -187,7 +186,7 @@ class StageConfig(Settings):
     api: ApiConfig = ApiConfig()
 
     @model_validator(mode="after")
-    def _zones_are_in_the_region(self) -> "StageConfig":
+    def _zones_are_in_the_region(self) -> StageConfig:
         for zone in self.network.availability_zones:
             if not zone.startswith(self.region) or not re.fullmatch(r"[a-z]", zone[len(self.region):]):
                 raise InvalidPropError("network.availability_zones", zone, f"zones of {self.region} such as {self.region}a")

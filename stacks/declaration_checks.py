@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from catalog_constructs.errors import InvalidPropError
+
 from stacks.config import StageConfig
 from stacks.function_declaration import AsyncInvocation, FunctionDeclaration
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 class DeclarationError(InvalidPropError):
     """A declaration refers to something that does not exist; its field is already complete."""
 
-    def within(self, prefix: str) -> "DeclarationError":
+    def within(self, prefix: str) -> DeclarationError:
         return self
 
 
@@ -33,7 +34,7 @@ def _unique(kind: str, names: list[str]) -> None:
             raise DeclarationError(f"{kind}({name}).name", name, "a name no other declaration of its kind has")
 
 
-def check_definition(definition: "ServiceDefinition") -> None:
+def check_definition(definition: ServiceDefinition) -> None:
     """Unique names; known tables, streams, topics; every queue sent to is consumed by exactly one function."""
     functions = definition.functions
     _unique("FunctionDeclaration", [d.name for d in functions])
@@ -77,7 +78,7 @@ def check_definition(definition: "ServiceDefinition") -> None:
     _check_subscriptions(definition, set(consumers))
 
 
-def _check_subscriptions(definition: "ServiceDefinition", consumed: set[str]) -> None:
+def _check_subscriptions(definition: ServiceDefinition, consumed: set[str]) -> None:
     """Each subscription is to a declared topic, into a queue no function consumes."""
     topics = [t.name for t in definition.topics]
     names = [s.queue for s in definition.subscriptions]
@@ -89,7 +90,7 @@ def _check_subscriptions(definition: "ServiceDefinition", consumed: set[str]) ->
             raise DeclarationError(f"{field}.queue", subscription.queue, "a queue name used by nothing else")
 
 
-def check_stage_settings(definition: "ServiceDefinition", config: StageConfig) -> None:
+def check_stage_settings(definition: ServiceDefinition, config: StageConfig) -> None:
     """Per-function stage settings that only make sense for some declarations (e.g. ``schedule``)."""
     declared = {d.name: d for d in definition.functions}
     for name, settings in config.functions.items():

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
-
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.lambda_limits import MOUNT_PATH
 from catalog_constructs.rest_events import rest_event
+from pydantic import Field, model_validator
+
 from stacks.config import FunctionSettings
 from stacks.declared import Declared, Name, env_name, pascal
 from stacks.triggers import ApiRoute, ApiTrigger, QueueTrigger, ScheduleTrigger, StreamTrigger, Trigger
@@ -60,7 +60,7 @@ class TrafficCheck(Declared):
     def api_request(
         cls, method: str, path: str, *, resources: tuple[str, ...], query: dict[str, str] | None = None,
         expect_status: int = 200,
-    ) -> "TrafficCheck":
+    ) -> TrafficCheck:
         """A REST proxy request (as API Gateway sends it) that must answer ``expect_status``."""
         event = rest_event(
             method, path, resources=resources, query=query, request_id="traffic-check", user_agent="codedeploy-traffic-check"
@@ -90,7 +90,7 @@ class FunctionDeclaration(Declared):
     post_traffic_check: TrafficCheck | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "FunctionDeclaration":
+    def _consistent(self) -> FunctionDeclaration:
         if not self.handler.startswith(f"{self.package}.") or not re.fullmatch(r"[\w.]+\.\w+", self.handler):
             raise InvalidPropError("handler", self.handler, f"module.function inside the package, e.g. {self.package}.handler.lambda_handler")
         kinds = [trigger.kind for trigger in self.triggers]
@@ -103,7 +103,7 @@ class FunctionDeclaration(Declared):
             raise InvalidPropError("settings.schedule", self.settings.schedule, "unset in a declaration (declare a ScheduleTrigger)")
         consumed = set(self.consumed_queues)
         if consumed & set(self.queues):
-            queue = sorted(consumed & set(self.queues))[0]
+            queue = min(consumed & set(self.queues))
             raise InvalidPropError(f"queues.{queue}", "send", "a queue other than the one this function consumes")
         if self.async_invocation is not None and self.async_invocation.on_success_queue in consumed:
             raise InvalidPropError(

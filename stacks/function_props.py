@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Duration, Size
-
 from catalog_constructs.deployment_configs import lambda_deployment_config
 from catalog_constructs.service_function import LAMBDA_ARCHITECTURES, PYTHON_RUNTIMES, RollbackAlarms
+
 from stacks.config import FunctionSettings
 from stacks.retention import retention
 

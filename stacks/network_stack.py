@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aws_cdk import Stack
-from constructs import Construct
-
 from catalog_constructs.logs_key import LogsKey
 from catalog_constructs.service_network import ServiceNetwork
+
+from constructs import Construct
 from stacks.config import NetworkConfig, config_section
 from stacks.retention import retention
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.gateway_responses import GatewayErrorBodies
+from pydantic import Field, model_validator
+
 from stacks.declared import Declared, Name, pascal
 from stacks.function_declaration import FunctionDeclaration, TopicSubscription
 from stacks.triggers.stream import StreamView
@@ -60,7 +60,7 @@ class TableDeclaration(Declared):
     logical_id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,254}$")] | None = None
 
     @model_validator(mode="after")
-    def _unique_indexes(self) -> "TableDeclaration":
+    def _unique_indexes(self) -> TableDeclaration:
         names = [index.name for index in self.indexes]
         for name in names:
             if names.count(name) > 1:
@@ -122,7 +122,7 @@ class ServiceDefinition(Declared):
     functions: Annotated[tuple[FunctionDeclaration, ...], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _references_exist(self) -> "ServiceDefinition":
+    def _references_exist(self) -> ServiceDefinition:
         from stacks.declaration_checks import check_definition
 
         check_definition(self)
@@ -152,6 +152,6 @@ class ServiceDefinition(Declared):
         """Every log group of a stage is named under this prefix (when the stage encrypts them)."""
         return f"/{self.name}/{stage}/"
 
-    def with_functions(self, *functions: FunctionDeclaration) -> "ServiceDefinition":
+    def with_functions(self, *functions: FunctionDeclaration) -> ServiceDefinition:
         """This definition with more functions (checked again as a whole)."""
         return type(self)(**{**dict(self), "functions": self.functions + functions})

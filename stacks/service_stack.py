@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CfnOutput, Duration, Stack, aws_codedeploy as codedeploy, aws_lambda as lambda_
-from constructs import Construct
-
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_lambda as lambda_
 from catalog_constructs.event_topic import EventTopic
 from catalog_constructs.failure_queue import FailureQueue
 from catalog_constructs.logs_key import LogsKey
 from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.python_bundle import bundled_code
 from catalog_constructs.retained_table import RetainedTable
-from catalog_constructs.service_api import ApiRoute as ApiMethod, ServiceApi
+from catalog_constructs.service_api import ApiRoute as ApiMethod
+from catalog_constructs.service_api import ServiceApi
 from catalog_constructs.service_function import ServiceFunction
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.subscriber_queue import SubscriberQueue
 from catalog_constructs.traffic_hook import TrafficHook
 from catalog_constructs.work_queue import WorkQueue
+
+from constructs import Construct
 from stacks.config import FunctionSettings, StageConfig, config_section
 from stacks.declared import env_name, pascal
 from stacks.function_declaration import AsyncInvocation, FunctionDeclaration, TrafficCheck

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from aws_cdk import Environment, Stage, Tags
-from constructs import Construct
 
+from constructs import Construct
 from stacks.config import StageConfig, config_section
 from stacks.declaration_checks import check_stage_settings
 from stacks.network_stack import NetworkStack

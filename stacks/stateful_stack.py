@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack, aws_dynamodb as dynamodb, aws_efs as efs, aws_kms as kms
-from constructs import Construct
-
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_efs as efs
+from aws_cdk import aws_kms as kms
 from catalog_constructs.retained_table import GlobalIndex, ProvisionedCapacity, RetainedTable
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.shared_file_system import SharedFileSystem
 from catalog_constructs.user_pool import ServiceUserPool
+
+from constructs import Construct
 from stacks.config import ProvisionedConfig, StageConfig, config_section
 from stacks.service_definition import KeyType, ServiceDefinition, TableDeclaration
 

@@ -78,7 +78,7 @@ class BackgroundDeploys:
             self.results[stage] = subprocess.run(
                 [sys.executable, "-m", "devtools.emulator.local_deploy", "--stage", stage,
                  "--state-file", str(self.state_file(stage))],
-                cwd=ROOT, capture_output=True, text=True, timeout=600,
+                check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
             )
 
     def result(self, stage: str) -> tuple[subprocess.CompletedProcess, dict[str, Any]]:

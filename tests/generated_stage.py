@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures.orders.definition import ORDERS
 from stacks.function_declaration import (
     AsyncInvocation,
     FileSystemMount,
@@ -22,6 +21,7 @@ from stacks.function_declaration import (
     StreamTrigger,
     TrafficCheck,
 )
+from tests.fixtures.orders.definition import ORDERS
 
 FIXTURE_RUNTIME = Path(__file__).resolve().parent / "fixtures" / "runtime"
 STAGE = "gen"
@@ -108,8 +108,8 @@ def build_generated_app(app: Any, workdir: Path) -> Any:
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
     from devtools.synth import cdk_context
-    from stacks.config import parse_stage
     from services.product_catalog.definition import DEFINITION
+    from stacks.config import parse_stage
     from stacks.service_definition import ServiceDefinition
     from stacks.service_stage import ServiceStage
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from devtools.local.runtime import reset_runtime_caches
 from devtools.local.serve import local_credentials, start_emulator
 from devtools.local.system import LocalSystem

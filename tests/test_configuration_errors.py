@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from catalog_constructs.errors import InvalidPropError
+
 from stacks.config import parse_stage
 from tests.conftest import ROOT, cdk_context
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import App, Stack, aws_cognito as cognito, aws_dynamodb as dynamodb, aws_lambda as lambda_
+from aws_cdk import App, Stack
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
-
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.failure_queue import FailureQueue
-from catalog_constructs.service_api import ApiRoute, ServiceApi
 from catalog_constructs.retained_table import GlobalIndex, ProvisionedCapacity, RetainedTable
+from catalog_constructs.service_api import ApiRoute, ServiceApi
 from catalog_constructs.service_function import ServiceFunction
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.shared_file_system import SharedFileSystem

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import App, Duration, Size, Stack, aws_dynamodb as dynamodb, aws_ec2 as ec2, aws_lambda as lambda_
-
+from aws_cdk import App, Duration, Size, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_lambda as lambda_
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.lambda_limits import environment_size
+from catalog_constructs.retained_table import ProvisionedCapacity, RetainedTable
 from catalog_constructs.service_api import ApiRoute, ServiceApi
-from catalog_constructs.retained_table import GlobalIndex, ProvisionedCapacity, RetainedTable
 from catalog_constructs.service_function import ServiceFunction
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.shared_file_system import SharedFileSystem

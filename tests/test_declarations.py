@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from catalog_constructs.errors import InvalidPropError
+
 from services.product_catalog.definition import DEFINITION
 from stacks.declaration_checks import check_stage_settings
 from stacks.function_declaration import (
@@ -16,7 +16,13 @@ from stacks.function_declaration import (
     StreamTrigger,
     TopicSubscription,
 )
-from stacks.service_definition import ApiDeclaration, FileSystemDeclaration, ServiceDefinition, TableDeclaration, TableIndex
+from stacks.service_definition import (
+    ApiDeclaration,
+    FileSystemDeclaration,
+    ServiceDefinition,
+    TableDeclaration,
+    TableIndex,
+)
 
 FUNCTIONS = DEFINITION.functions
 TABLES = (TableDeclaration(name="product", stream="NEW_AND_OLD_IMAGES"), TableDeclaration(name="idempotency"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from product_api.routes import ROUTES
+
 from services.product_catalog.definition import DEFINITION
 
 FUNCTIONS = DEFINITION.functions

@@ -9,7 +9,6 @@ import pytest
 
 from tests.conftest import resources_of
 
-
 PRODUCT = "ProductFunction"  # the construct id of the product API function: every logical id of it starts so
 
 
@@ -203,7 +202,7 @@ def test_pre_traffic_hook_invokes_the_new_version_with_a_list_request(templates)
 
 def test_pre_traffic_hook_may_invoke_only_the_new_version_and_report_only_to_its_group(templates):
     template = templates["prod/Service"]
-    hook_id, fn = hook(template)
+    _, fn = hook(template)
     role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
     version_id = one_of_product(template, "AWS::Lambda::Version")[0]
     group_id = one_of_product(template, "AWS::CodeDeploy::DeploymentGroup")[0]

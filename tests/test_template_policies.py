@@ -55,7 +55,8 @@ def test_cdk_nag_aws_solutions_and_serverless_report_nothing_unsuppressed(synthe
 
 
 def test_cdk_nag_does_fail_on_an_insecure_construct(tmp_path):
-    from aws_cdk import App, Stack, Validations, aws_sqs as sqs
+    from aws_cdk import App, Stack, Validations
+    from aws_cdk import aws_sqs as sqs
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
     app = App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
@@ -184,13 +185,12 @@ def test_every_key_outside_the_stateful_stack_is_retained(templates):
 def unsuppressed_findings(request, tmp_path_factory):
     """cdk-nag's findings with every acknowledgement recorded instead of applied (cdk.json's stages, and
     the generated stage whose functions use every declaration option)."""
-    from tests.generated_stage import build_generated_app
-
     from catalog_constructs import nag
-    from tests.conftest import synthesize
 
     import app  # noqa: F401 - loads every stack and construct module, so all importers of acknowledge are found
     from stacks import service_stage  # noqa: F401
+    from tests.conftest import synthesize
+    from tests.generated_stage import build_generated_app
 
     originals = {"acknowledge": nag.acknowledge, "acknowledge_all": nag.acknowledge_all}
     recorded: list[tuple[str, str, str]] = []

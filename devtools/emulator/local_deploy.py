@@ -59,7 +59,7 @@ class LocalDeployment:
     def cdk(self, step: str, *args: str) -> str:
         started = time.perf_counter()
         command = [str(ROOT / "node_modules" / ".bin" / "cdk"), *args]
-        result = subprocess.run(command, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=900)
+        result = subprocess.run(command, check=False, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=900)
         self.timings[step] = time.perf_counter() - started
         if result.returncode != 0:
             raise RuntimeError(f"cdk {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")

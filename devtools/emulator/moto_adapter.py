@@ -272,7 +272,6 @@ class SqsQueuePolicy(_Emulated):
 
         for url in props["Queues"]:
             sqs_backends[account_id][region_name].set_queue_attributes(url.rsplit("/", 1)[1], {"Policy": json.dumps(props["PolicyDocument"])})
-        return None
 
 
 class SnsTopicPolicy(_Emulated):
@@ -290,7 +289,6 @@ class SnsTopicPolicy(_Emulated):
 
         for arn in props["Topics"]:
             sns_backends[account_id][region_name].set_topic_attribute(arn, "Policy", json.dumps(props["PolicyDocument"]))
-        return None
 
 
 class SchedulerSchedule(_Emulated):
@@ -337,7 +335,6 @@ class LambdaEventInvokeConfig(_Emulated):
 
         config = {k: props[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig") if k in props}
         lambda_backends[account_id][region_name].put_function_event_invoke_config(props["FunctionName"], config)
-        return None
 
 
 class NoOpCustomResource(_Recorded):

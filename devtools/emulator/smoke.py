@@ -146,9 +146,10 @@ def exercise_handlers(deployment: Any, state: dict[str, Any]) -> dict[str, Any]:
         "POWERTOOLS_LOG_LEVEL": "ERROR",
     }
     with mock.patch.dict(os.environ, environment):
+        from product_api import handler
+
         from devtools.local.events import rest_event
         from devtools.local.runtime import LocalLambdaContext, reset_runtime_caches
-        from product_api import handler
 
         reset_runtime_caches()
 
@@ -168,8 +169,9 @@ def exercise_handlers(deployment: Any, state: dict[str, Any]) -> dict[str, Any]:
 
 def _run_traffic_hook(hook_environment: dict[str, str], target_handler: Any) -> dict[str, Any]:
     """The deployed hook's code and environment; Lambda invokes the target's handler, CodeDeploy records the report."""
-    from devtools.local.runtime import LocalLambdaContext
     from traffic_hook import handler as hook
+
+    from devtools.local.runtime import LocalLambdaContext
 
     invoked, reports = [], []
 

@@ -11,8 +11,9 @@ import json
 import secrets
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 LOCAL_USER = "local-user@example.com"
 
@@ -26,7 +27,7 @@ class LocalAuth:
     keys: Any  # joserfc KeySet
 
     @classmethod
-    def create(cls, client: Callable[[str], Any], endpoint: str, region: str) -> "LocalAuth":
+    def create(cls, client: Callable[[str], Any], endpoint: str, region: str) -> LocalAuth:
         from joserfc.jwk import KeySet
 
         cognito = client("cognito-idp")

@@ -144,7 +144,7 @@ class Pollers:
             if not busy:
                 self._stop.wait(self.interval)
 
-    def start(self) -> "Pollers":
+    def start(self) -> Pollers:
         self.thread.start()
         return self
 

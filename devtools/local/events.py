@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from catalog_constructs.rest_events import match_resource as _match_resource, rest_event as _rest_event
+from catalog_constructs.rest_events import match_resource as _match_resource
+from catalog_constructs.rest_events import rest_event as _rest_event
 from product_api.routes import RESOURCES
 
 

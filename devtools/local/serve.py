@@ -28,9 +28,10 @@ import shutil
 import signal
 import sys
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from devtools.local.events import match_resource, rest_event

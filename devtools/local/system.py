@@ -76,7 +76,7 @@ class LocalSystem:
     topic_arns: dict[str, str] = field(default_factory=dict)
     mappings: list[Any] = field(default_factory=list)
 
-    def create(self) -> "LocalSystem":
+    def create(self) -> LocalSystem:
         dynamodb = self.client("dynamodb")
         for table in self.definition.tables:
             dynamodb.create_table(**create_table_request(table, self.definition.stream_view(table.name)))

@@ -21,8 +21,13 @@ from typing import Any
 from devtools.review import snapshots
 from devtools.review.release_plan import plan_json, plan_markdown, raw_templates_at, release_plan
 from devtools.review.risks import all_risks, unacknowledged
+from devtools.review.template_review import (
+    acknowledgement_entries,
+    all_changes,
+    guard_failures,
+    review_markdown,
+)
 from devtools.synth import ROOT
-from devtools.review.template_review import acknowledgement_entries, all_changes, guard_failures, review_markdown
 
 
 def review(base: dict[str, Any], current: dict[str, Any], *, base_label: str, raw_base: dict[str, Any] | None,

@@ -149,12 +149,12 @@ def raw_templates_at(ref: str) -> dict[str, dict[str, Any]]:
             context = json.loads((worktree / "cdk.json").read_text()).get("context", {})
             env = {**os.environ, "CDK_OUTDIR": str(out), "PYTHONPATH": os.pathsep.join([str(shim), str(worktree)]),
                    "CDK_CONTEXT_JSON": json.dumps(context), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
-            result = subprocess.run([sys.executable, "app.py"], cwd=worktree, env=env, capture_output=True, text=True)
+            result = subprocess.run([sys.executable, "app.py"], check=False, cwd=worktree, env=env, capture_output=True, text=True)
             if not (out / "manifest.json").exists():
                 raise RuntimeError(f"could not synthesize {ref}: {result.stderr.strip()[-2000:]}")
             return read_assembly(out)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], check=False, cwd=ROOT, capture_output=True)
             shutil.rmtree(worktree, ignore_errors=True)
 
 

@@ -176,8 +176,8 @@ def risks_markdown(risks: list[Any], open_risks: list[Any]) -> list[str]:
         state = "**unacknowledged**" if risk in open_risks else "acknowledged"
         lines.append(f"- {risk.kind}, {state}: {risk.line()}")
     if open_risks:
-        lines += ["", f"Acknowledge each with a reason in `{ACKNOWLEDGEMENTS.name}` "
-                      '(`{"stack", "logical_id", "property", "reason"}`) if it is intended.']
+        lines += ["", (f"Acknowledge each with a reason in `{ACKNOWLEDGEMENTS.name}` "
+                       '(`{"stack", "logical_id", "property", "reason"}`) if it is intended.')]
     return lines + [""]
 
 

@@ -15,7 +15,7 @@ import gzip
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def export_catalog(directory: Path, *, keep: int, now: datetime | None = None) -
     """Write one export into ``directory``, prune to the newest ``keep``; the new manifest entry."""
     if keep < 1:
         raise ValueError(f"EXPORTS_KEEP must be at least 1, not {keep}")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     directory.mkdir(parents=True, exist_ok=True)
     name = f"catalog-{now:%Y%m%dT%H%M%S%fZ}.jsonl.gz"
     count = 0

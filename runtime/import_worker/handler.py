@@ -16,11 +16,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
-
 from catalog.imports import import_store, parse_item_message, product_id_for
 from catalog.models import ProductIn
 from catalog.repository import AlreadyExists, repository
+from pydantic import ValidationError
 
 logger = Logger()
 metrics = Metrics()

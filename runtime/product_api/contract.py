@@ -15,6 +15,7 @@ from typing import Any
 
 from catalog.models import ID_PATTERN
 from catalog.pagination import TOKEN_PATTERN
+
 from product_api.routes import HEADERS, ROUTES
 
 # Every error answer has this body; the service's document defines it (catalog.models.ErrorBody).

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache, partial
 from http import HTTPStatus
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
+from api_cors import with_cors
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -24,8 +26,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from api_cors import with_cors
 from catalog.errors import (
     ApiError,
     Conflict,
@@ -39,14 +39,15 @@ from catalog.errors import (
     error_body,
     error_response,
 )
+from catalog.import_models import ImportAccepted, ImportRequest, ImportStatus
+from catalog.imports import import_store
 from catalog.models import Product, ProductIn, ProductPage, is_valid_id
 from catalog.pagination import MAX_TOKEN_LENGTH, decode_token, encode_token
 from catalog.repository import dynamodb_client, repository
-from catalog.import_models import ImportAccepted, ImportRequest, ImportStatus
-from catalog.imports import import_store
+from catalog.settings import settings
+
 from product_api.import_queue import send_items
 from product_api.routes import ROUTES, ROUTES_BY_OPERATION, Route
-from catalog.settings import settings
 
 MAX_IDEMPOTENCY_KEY = 255
 # Allowed methods per resource (405 and its Allow header) and the routes that take a body, from ROUTES.

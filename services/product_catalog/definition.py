@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog_constructs.gateway_responses import GatewayErrorBodies
-from product_api.routes import RESOURCES as PRODUCT_API_RESOURCES, ROUTES as PRODUCT_API_ROUTES
+from product_api.routes import RESOURCES as PRODUCT_API_RESOURCES
+from product_api.routes import ROUTES as PRODUCT_API_ROUTES
+
 from stacks.function_declaration import (
     ApiRoute,
     ApiTrigger,
@@ -23,7 +25,13 @@ from stacks.function_declaration import (
     TopicSubscription,
     TrafficCheck,
 )
-from stacks.service_definition import ApiDeclaration, FileSystemDeclaration, ServiceDefinition, TableDeclaration, TopicDeclaration
+from stacks.service_definition import (
+    ApiDeclaration,
+    FileSystemDeclaration,
+    ServiceDefinition,
+    TableDeclaration,
+    TopicDeclaration,
+)
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime"
 

@@ -12,6 +12,7 @@ from stacks.triggers.base import ServiceBinding, TriggerBase
 
 if TYPE_CHECKING:
     from catalog_constructs.service_function import ServiceFunction
+
     from stacks.function_declaration import FunctionDeclaration
 
 
@@ -31,7 +32,7 @@ class ApiTrigger(TriggerBase):
     routes: Annotated[tuple[ApiRoute, ...], Field(min_length=1)]
 
     @classmethod
-    def from_routes(cls, routes: Iterable[Any]) -> "ApiTrigger":
+    def from_routes(cls, routes: Iterable[Any]) -> ApiTrigger:
         """From a runtime package's route declarations (anything with ``method`` and ``path``)."""
         return cls(routes=tuple(
             ApiRoute(method=r.method, path=r.path, body_schema=getattr(r, "body_schema", None)) for r in routes
@@ -40,7 +41,7 @@ class ApiTrigger(TriggerBase):
     def api_routes(self) -> tuple[ApiRoute, ...]:
         return self.routes
 
-    def bind(self, service: ServiceBinding, function: "FunctionDeclaration", fn: "ServiceFunction") -> None:
+    def bind(self, service: ServiceBinding, function: FunctionDeclaration, fn: ServiceFunction) -> None:
         # The REST API is built once every function is generated: the routes are collected until then.
         service.add_api_routes(fn, self.routes)
 

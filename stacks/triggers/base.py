@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from catalog_constructs.retained_table import RetainedTable
     from catalog_constructs.service_function import ServiceFunction
     from catalog_constructs.work_queue import WorkQueue
+
     from stacks.function_declaration import FunctionDeclaration
     from stacks.triggers.api import ApiRoute
 
@@ -27,17 +28,17 @@ class ServiceBinding(Protocol):
     """What the service stack offers a trigger while it generates a function."""
 
     def add_work_queue(self, name: str, *, consumer_timeout_seconds: int, batching_window_seconds: int,
-                       max_receive_count: int) -> "WorkQueue": ...
+                       max_receive_count: int) -> WorkQueue: ...
 
-    def work_queue(self, name: str) -> "WorkQueue": ...
+    def work_queue(self, name: str) -> WorkQueue: ...
 
-    def table(self, name: str) -> "RetainedTable": ...
+    def table(self, name: str) -> RetainedTable: ...
 
-    def failure_queue(self, fn: "ServiceFunction", suffix: str, *, purpose: str, role: str) -> "FailureQueue": ...
+    def failure_queue(self, fn: ServiceFunction, suffix: str, *, purpose: str, role: str) -> FailureQueue: ...
 
-    def add_api_routes(self, fn: "ServiceFunction", routes: tuple["ApiRoute", ...]) -> None: ...
+    def add_api_routes(self, fn: ServiceFunction, routes: tuple[ApiRoute, ...]) -> None: ...
 
-    def stage_schedule(self, function: "FunctionDeclaration") -> str | None: ...
+    def stage_schedule(self, function: FunctionDeclaration) -> str | None: ...
 
 
 class LocalBinding(Protocol):
@@ -65,7 +66,7 @@ class TriggerBase(Declared):
         """``(table, view)`` when this trigger reads a table's stream."""
         return None
 
-    def api_routes(self) -> tuple["ApiRoute", ...]:
+    def api_routes(self) -> tuple[ApiRoute, ...]:
         return ()
 
     @property
@@ -83,16 +84,16 @@ class TriggerBase(Declared):
         return None
 
     # -- the service stack ------------------------------------------------------------------------
-    def provision(self, service: ServiceBinding, function: "FunctionDeclaration", timeout_seconds: int) -> None:
+    def provision(self, service: ServiceBinding, function: FunctionDeclaration, timeout_seconds: int) -> None:
         """Create what must exist before any function is generated (e.g. the queue others send to)."""
 
-    def bind(self, service: ServiceBinding, function: "FunctionDeclaration", fn: "ServiceFunction") -> None:
+    def bind(self, service: ServiceBinding, function: FunctionDeclaration, fn: ServiceFunction) -> None:
         """Wire the trigger to ``fn``'s ``live`` alias."""
         raise NotImplementedError
 
     # -- make serve ---------------------------------------------------------------------------------
-    def provision_local(self, local: LocalBinding, function: "FunctionDeclaration") -> None:
+    def provision_local(self, local: LocalBinding, function: FunctionDeclaration) -> None:
         """Create the trigger's resources on the emulator."""
 
-    def emulate(self, local: LocalBinding, function: "FunctionDeclaration", handler: Handler) -> None:
+    def emulate(self, local: LocalBinding, function: FunctionDeclaration, handler: Handler) -> None:
         """Start invoking ``handler`` locally as AWS would."""

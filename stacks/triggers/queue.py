@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
+from catalog_constructs.errors import InvalidPropError
 from pydantic import Field, model_validator
 
-from catalog_constructs.errors import InvalidPropError
 from stacks.declared import Name
 from stacks.triggers.base import Handler, LocalBinding, ServiceBinding, TriggerBase
 
 if TYPE_CHECKING:
     from catalog_constructs.service_function import ServiceFunction
+
     from stacks.function_declaration import FunctionDeclaration
 
 
@@ -27,7 +28,7 @@ class QueueTrigger(TriggerBase):
     max_receive_count: Annotated[int, Field(ge=1, le=1000)] = 5
 
     @model_validator(mode="after")
-    def _window_for_large_batches(self) -> "QueueTrigger":
+    def _window_for_large_batches(self) -> QueueTrigger:
         if self.batch_size > 10 and self.max_batching_window_seconds < 1:
             raise InvalidPropError(
                 "max_batching_window_seconds", self.max_batching_window_seconds,
@@ -38,16 +39,16 @@ class QueueTrigger(TriggerBase):
     def consumed_queue(self) -> str:
         return self.queue
 
-    def provision(self, service: ServiceBinding, function: "FunctionDeclaration", timeout_seconds: int) -> None:
+    def provision(self, service: ServiceBinding, function: FunctionDeclaration, timeout_seconds: int) -> None:
         # Before any function: senders anywhere in the service are granted on it.
         service.add_work_queue(
             self.queue, consumer_timeout_seconds=timeout_seconds,
             batching_window_seconds=self.max_batching_window_seconds, max_receive_count=self.max_receive_count,
         )
 
-    def bind(self, service: ServiceBinding, function: "FunctionDeclaration", fn: "ServiceFunction") -> None:
-        from aws_cdk import Duration, aws_lambda_event_sources as event_sources
-
+    def bind(self, service: ServiceBinding, function: FunctionDeclaration, fn: ServiceFunction) -> None:
+        from aws_cdk import Duration
+        from aws_cdk import aws_lambda_event_sources as event_sources
         from catalog_constructs.nag import acknowledge
 
         window = self.max_batching_window_seconds
@@ -67,8 +68,8 @@ class QueueTrigger(TriggerBase):
             f"received {self.max_receive_count} times to its dead-letter queue, which is alarmed.",
         )
 
-    def provision_local(self, local: LocalBinding, function: "FunctionDeclaration") -> None:
+    def provision_local(self, local: LocalBinding, function: FunctionDeclaration) -> None:
         local.create_queue(self.queue, max_receive_count=self.max_receive_count)
 
-    def emulate(self, local: LocalBinding, function: "FunctionDeclaration", handler: Handler) -> None:
+    def emulate(self, local: LocalBinding, function: FunctionDeclaration, handler: Handler) -> None:
         local.poll_queue(self.queue, handler, batch_size=self.batch_size)

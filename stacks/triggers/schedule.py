@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from catalog_constructs.errors import InvalidPropError
 from pydantic import Field, model_validator
 
-from catalog_constructs.errors import InvalidPropError
 from stacks.triggers.base import ServiceBinding, TriggerBase
 
 if TYPE_CHECKING:
     from catalog_constructs.service_function import ServiceFunction
+
     from stacks.function_declaration import FunctionDeclaration
 
 SCHEDULE_EXPRESSION = r"rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\)"
@@ -29,7 +30,7 @@ class ScheduleTrigger(TriggerBase):
     max_event_age_seconds: Annotated[int, Field(ge=60, le=86_400)] = 3600
 
     @model_validator(mode="after")
-    def _time_zone_needs_scheduler(self) -> "ScheduleTrigger":
+    def _time_zone_needs_scheduler(self) -> ScheduleTrigger:
         if self.service == "rule" and self.time_zone != "UTC":
             raise InvalidPropError("time_zone", self.time_zone, "UTC for an EventBridge rule (use service='scheduler' for time zones)")
         return self
@@ -45,7 +46,7 @@ class ScheduleTrigger(TriggerBase):
     def default_event(self) -> dict[str, Any]:
         return dict(self.payload)
 
-    def bind(self, service: ServiceBinding, function: "FunctionDeclaration", fn: "ServiceFunction") -> None:
+    def bind(self, service: ServiceBinding, function: FunctionDeclaration, fn: ServiceFunction) -> None:
         from aws_cdk import Duration
 
         expression = service.stage_schedule(function) or self.expression
@@ -58,7 +59,9 @@ class ScheduleTrigger(TriggerBase):
         )
         path = fn.node.path
         if self.service == "scheduler":
-            from aws_cdk import TimeZone, aws_scheduler as scheduler, aws_scheduler_targets as scheduler_targets
+            from aws_cdk import TimeZone
+            from aws_cdk import aws_scheduler as scheduler
+            from aws_cdk import aws_scheduler_targets as scheduler_targets
 
             scheduler.Schedule(
                 fn.node.scope,
@@ -76,7 +79,8 @@ class ScheduleTrigger(TriggerBase):
             )
         else:
             # Imported here: only rule schedules need them, and each aws-cdk-lib module costs import time on every synth.
-            from aws_cdk import aws_events as events, aws_events_targets as events_targets
+            from aws_cdk import aws_events as events
+            from aws_cdk import aws_events_targets as events_targets
 
             events.Rule(
                 fn.node.scope,

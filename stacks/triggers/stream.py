@@ -12,6 +12,7 @@ from stacks.triggers.base import Handler, LocalBinding, ServiceBinding, TriggerB
 
 if TYPE_CHECKING:
     from catalog_constructs.service_function import ServiceFunction
+
     from stacks.function_declaration import FunctionDeclaration
 
 StreamView = Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"]
@@ -38,8 +39,10 @@ class StreamTrigger(TriggerBase):
     def streamed_table(self) -> tuple[str, str]:
         return self.table, self.view
 
-    def bind(self, service: ServiceBinding, function: "FunctionDeclaration", fn: "ServiceFunction") -> None:
-        from aws_cdk import Duration, aws_lambda as lambda_, aws_lambda_event_sources as event_sources
+    def bind(self, service: ServiceBinding, function: FunctionDeclaration, fn: ServiceFunction) -> None:
+        from aws_cdk import Duration
+        from aws_cdk import aws_lambda as lambda_
+        from aws_cdk import aws_lambda_event_sources as event_sources
 
         failures = service.failure_queue(
             fn, "StreamFailures",
@@ -63,15 +66,15 @@ class StreamTrigger(TriggerBase):
             )
         )
 
-    def provision_local(self, local: LocalBinding, function: "FunctionDeclaration") -> None:
+    def provision_local(self, local: LocalBinding, function: FunctionDeclaration) -> None:
         local.create_queue(self._failures(function))
 
-    def emulate(self, local: LocalBinding, function: "FunctionDeclaration", handler: Handler) -> None:
+    def emulate(self, local: LocalBinding, function: FunctionDeclaration, handler: Handler) -> None:
         local.poll_stream(
             self.table, handler, on_failure_queue=self._failures(function), batch_size=self.batch_size,
             retry_attempts=self.retry_attempts,
         )
 
     @staticmethod
-    def _failures(function: "FunctionDeclaration") -> str:
+    def _failures(function: FunctionDeclaration) -> str:
         return f"{function.name}-stream-failures"

@@ -25,8 +25,9 @@ def write_increments(endpoint: str, product_id: str, start: Any, rounds: int) ->
             "POWERTOOLS_LOG_LEVEL": "ERROR",
         }
     )
-    from devtools.local.events import rest_event
     from product_api.handler import lambda_handler
+
+    from devtools.local.events import rest_event
     from devtools.local.runtime import LocalLambdaContext
 
     def call(method: str, **kwargs: Any) -> dict[str, Any]:

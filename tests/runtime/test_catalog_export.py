@@ -5,15 +5,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from catalog.models import ProductIn
 from catalog.repository import repository
+
 from devtools.local.events import rest_event
 from devtools.local.runtime import LocalLambdaContext
 
-START = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
 
 def export_catalog(*args, **kwargs):

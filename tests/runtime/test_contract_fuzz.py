@@ -15,8 +15,8 @@ import urllib.request
 import jsonschema
 import pytest
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from hypothesis import HealthCheck, example, given, settings
+from schemathesis.config import SchemathesisConfig
 
 from tests.conftest import ROOT
 from tests.runtime.conftest import VALID_PRODUCT

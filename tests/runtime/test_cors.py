@@ -50,9 +50,10 @@ def test_nothing_at_all_when_cors_is_off(api, monkeypatch):
 
 
 def test_the_export_listing_sends_the_same_headers(cors, tmp_path, monkeypatch):
+    from export_listing.handler import lambda_handler
+
     from devtools.local.events import rest_event
     from devtools.local.runtime import LocalLambdaContext
-    from export_listing.handler import lambda_handler
 
     monkeypatch.setenv("FILE_SYSTEM_PATH", str(tmp_path))
     result = lambda_handler(rest_event("GET", "/product/exports", headers={"Origin": ALLOWED}), LocalLambdaContext())

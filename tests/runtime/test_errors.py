@@ -50,6 +50,7 @@ def test_missing_table_configuration_is_a_500_not_a_crash(api, monkeypatch):
 
 def test_an_event_that_is_not_an_api_event_is_a_json_500(dynamodb):
     from product_api.handler import lambda_handler
+
     from devtools.local.runtime import LocalLambdaContext
 
     result = lambda_handler({"unexpected": True}, LocalLambdaContext())

@@ -6,6 +6,7 @@ import json
 
 from catalog.imports import import_store, item_message, product_id_for
 from catalog.repository import repository
+
 from devtools.local.event_sources import QueueMapping
 from devtools.local.events import sqs_event
 from devtools.local.runtime import LocalLambdaContext

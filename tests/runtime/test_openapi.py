@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,12 @@ import jsonschema
 import pytest
 
 from services.product_catalog.openapi import (
-    ContractError, as_json, openapi_document, refs_in, resolve, service_functions,
+    ContractError,
+    as_json,
+    openapi_document,
+    refs_in,
+    resolve,
+    service_functions,
 )
 from stacks.function_declaration import ApiRoute, ApiTrigger, FunctionDeclaration
 
@@ -102,9 +107,10 @@ def test_every_documented_error_uses_the_one_error_body(document):
 
 
 def listing(path: Path) -> tuple[int, Any]:
-    from devtools.local.runtime import LocalLambdaContext
-    from devtools.local.events import rest_event
     from export_listing.handler import lambda_handler
+
+    from devtools.local.events import rest_event
+    from devtools.local.runtime import LocalLambdaContext
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FILE_SYSTEM_PATH", str(path))
@@ -115,7 +121,7 @@ def listing(path: Path) -> tuple[int, Any]:
 def test_the_export_listing_answers_an_export_as_documented(document, dynamodb, tmp_path):
     from catalog_export.handler import export_catalog
 
-    export_catalog(tmp_path / "exports", keep=3, now=datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc))
+    export_catalog(tmp_path / "exports", keep=3, now=datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
     status, body = listing(tmp_path)
     assert status == 200 and len(body["items"]) == 1
     validates(document, "GET", "/product/exports", 200, body)

@@ -6,9 +6,9 @@ import json
 from unittest import mock
 
 import pytest
-
 from catalog.models import ProductIn
 from catalog.repository import repository
+
 from devtools.local.event_sources import StreamMapping
 from devtools.local.events import dynamodb_stream_event
 from devtools.local.runtime import LocalLambdaContext

@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-
 from traffic_hook import handler as hook
 
 VERSION = "arn:aws:lambda:eu-west-1:123456789012:function:product:7"

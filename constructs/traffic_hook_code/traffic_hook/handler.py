@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     import boto3
 
