@@ -1,7 +1,7 @@
 """API Gateway REST (v1) proxy events, shaped as API Gateway sends them to a Lambda function.
 
 Pure data, no AWS calls: used for the pre-traffic check a deployment runs against a new version, and
-by the local server and tests (devtools/events.py) to drive handlers as API Gateway would.
+by the local server and tests (devtools/local/events.py) to drive handlers as API Gateway would.
 """
 
 from __future__ import annotations
