@@ -79,6 +79,57 @@ def gateway_model_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     return {"$schema": "http://json-schema.org/draft-04/schema#", **strip(schema)}
 
 
+def _check_routes(routes: Sequence[ApiRoute], served: set[tuple[str, str]]) -> None:
+    seen = set(served)
+    for route in routes:
+        if not isinstance(route.handler, (lambda_.Alias, lambda_.Version)):
+            raise InvalidPropError("routes.handler", route.handler.node.path, "a lambda Alias or Version (never $LATEST)")
+        if route.method not in HTTP_METHODS:
+            raise InvalidPropError("routes.method", route.method, "one of " + ", ".join(HTTP_METHODS))
+        if not route.path.startswith("/") or "//" in route.path:
+            raise InvalidPropError("routes.path", route.path, "a resource path such as /orders/{id}")
+        if (route.method, route.path) in seen:
+            raise InvalidPropError("routes", f"{route.method} {route.path}", "each method and path served by one function")
+        seen.add((route.method, route.path))
+
+
+def _set_options(options: apigw.MethodOptions) -> dict[str, Any]:
+    """MethodOptions as add_method's keyword arguments (only those set)."""
+    names = ("authorizer", "authorization_type", "request_parameters", "request_models", "request_validator")
+    return {name: value for name in names if (value := getattr(options, name)) is not None}
+
+
+def server_error_rate_alarm(
+    scope: Construct, construct_id: str, *, api_name: str, stage_name: str, rate: float, described_as: str
+) -> cloudwatch.Alarm:
+    """The share of the API stage's requests answered 5XX in a minute, above ``rate``: rolls back releases.
+
+    Built from the API's name and stage name (plain strings), not stage.metric_server_error(): a
+    reference to the stage would make the deployment group, the alias and the API depend on each
+    other in a cycle, and functions in other stacks can watch the same metric without a reference.
+    """
+    return cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=(
+            f"More than {rate:.0%} of requests to {described_as} answered 5XX in a minute; "
+            "rolls back the release of a function behind the API"
+        ),
+        # 5XXError averaged over requests is the share of requests that failed.
+        metric=cloudwatch.Metric(
+            namespace="AWS/ApiGateway",
+            metric_name="5XXError",
+            dimensions_map={"ApiName": api_name, "Stage": stage_name},
+            statistic="Average",
+            period=Duration.minutes(1),
+        ),
+        threshold=rate,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+
+
 def gateway_cors_headers(origins: Sequence[str], expose_headers: Sequence[str] = ()) -> dict[str, str]:
     """CORS headers of API Gateway's own responses: the one origin; with several, the request's Origin.
 
@@ -147,17 +198,7 @@ class ServiceApi(Construct):
         """
         if not routes:
             raise InvalidPropError("routes", [], "at least one route")
-        seen: set[tuple[str, str]] = set()
-        for route in routes:
-            if not isinstance(route.handler, (lambda_.Alias, lambda_.Version)):
-                raise InvalidPropError("routes.handler", route.handler.node.path, "a lambda Alias or Version (never $LATEST)")
-            if route.method not in HTTP_METHODS:
-                raise InvalidPropError("routes.method", route.method, "one of " + ", ".join(HTTP_METHODS))
-            if not route.path.startswith("/") or "//" in route.path:
-                raise InvalidPropError("routes.path", route.path, "a resource path such as /orders/{id}")
-            if (route.method, route.path) in seen:
-                raise InvalidPropError("routes", f"{route.method} {route.path}", "each method and path served by one function")
-            seen.add((route.method, route.path))
+        _check_routes(routes, set())
         check_web_acl_arn(web_acl_arn)
         if isinstance(rollback_5xx_rate, bool) or not isinstance(rollback_5xx_rate, (int, float)) or not 0 < rollback_5xx_rate <= 1:
             raise InvalidPropError("rollback_5xx_rate", rollback_5xx_rate, "a share above 0 and at most 1")
@@ -245,43 +286,18 @@ class ServiceApi(Construct):
                 response_headers=gateway_cors_headers(cors_allow_origins, cors_expose_headers) or None,
             )
         self.models: dict[str, apigw.IModel] = {}
-
-        integrations: dict[str, apigw.LambdaIntegration] = {}
         self.methods: dict[tuple[str, str], apigw.Method] = {}
-        for route in routes:
-            key = route.handler.node.path
-            integration = integrations.setdefault(
-                key, apigw.LambdaIntegration(route.handler, proxy=True, allow_test_invoke=False)
-            )
-            resource = self.api.root.resource_for_path(route.path)
-            self.methods[(route.method, route.path)] = self._add_method(
-                resource, route.method, route.path, integration,
-                authorized=authorize_reads or route.method not in READ_METHODS,
-                model=self._model(route.body_schema) if route.body_schema else None,
-            )
-        self.server_error_alarm = cloudwatch.Alarm(
-            self,
-            "ServerErrorRateAlarm",
-            alarm_description=(
-                f"More than {rollback_5xx_rate:.0%} of requests to {self.node.path} answered 5XX in a minute; "
-                "rolls back the release of a function behind the API"
-            ),
-            # 5XXError averaged over requests is the share of requests that failed.
-            # Built from the API's name and stage name (plain strings), not stage.metric_server_error(): a
-            # reference to the stage would make the deployment group, the alias and the API depend on
-            # each other in a cycle.
-            metric=cloudwatch.Metric(
-                namespace="AWS/ApiGateway",
-                metric_name="5XXError",
-                dimensions_map={"ApiName": api_name, "Stage": stage_name},
-                statistic="Average",
-                period=Duration.minutes(1),
-            ),
-            threshold=rollback_5xx_rate,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        self._stage_name = stage_name
+        self._authorize_reads = authorize_reads
+        # Which scope created each path's resource: one path belongs to one stack (None: this construct's).
+        self._resources: dict[str, tuple[apigw.IResource, Construct | None]] = {"/": (self.api.root, None)}
+        self._permitted: set[str] = set()
+        self.add_routes(routes)
+        self.server_error_alarm = server_error_rate_alarm(
+            self, "ServerErrorRateAlarm", api_name=api_name, stage_name=stage_name, rate=rollback_5xx_rate,
+            described_as=self.node.path,
         )
+        self.api_name = api_name
 
         if web_acl_arn:
             wafv2.CfnWebACLAssociation(
@@ -307,6 +323,78 @@ class ServiceApi(Construct):
             self.models[key] = apigw.Model.from_model_name(self, f"{name}ModelRef", model.ref)
         return self.models[key]
 
+    def add_routes(self, routes: Sequence[ApiRoute], *, scope: Construct | None = None) -> None:
+        """Serve ``routes`` from this API, their resources, methods and permissions created in ``scope``.
+
+        :param scope: where to create them, e.g. a nested stack holding one group's routes (default: this
+            construct). They stay methods of this one REST API: its deployment hashes them wherever they
+            are, so a route added in any scope produces a new deployment, and CORS, the authorizer,
+            models and gateway responses apply to them. A path belongs to one scope: a route may use a
+            path this construct's routes created, never one another scope created.
+        """
+        _check_routes(routes, set(self.methods))
+        for route in routes:
+            resource = self._resource_for(route.path, scope)
+            self.methods[(route.method, route.path)] = self._add_method(
+                resource, route.method, route.path, self._integration(route.handler, scope),
+                authorized=self._authorize_reads or route.method not in READ_METHODS,
+                model=self._model(route.body_schema) if route.body_schema else None,
+                scope=scope,
+            )
+
+    def _resource_for(self, path: str, scope: Construct | None) -> apigw.IResource:
+        if scope is None:
+            # This construct's own routes keep CDK's own resource tree (and its construct ids).
+            resource = self.api.root.resource_for_path(path)
+            node = resource
+            while node is not None and node.path not in self._resources:
+                self._resources[node.path] = (node, None)
+                node = node.parent_resource
+            return resource
+        current = "/"
+        for part in path.strip("/").split("/"):
+            parent = self._resources[current][0]
+            current = f"{current.rstrip('/')}/{part}"
+            if current in self._resources:
+                owner = self._resources[current][1]
+                if owner is not None and owner is not scope:
+                    raise InvalidPropError(
+                        "routes.path", path, f"a path whose resources no other scope created ({current} is {owner.node.path}'s)"
+                    )
+                continue
+            resource = apigw.Resource(scope, "Path" + re.sub(r"[^A-Za-z0-9]", "", current.title()), parent=parent, path_part=part)
+            self._resources[current] = (resource, scope)
+        return self._resources[current][0]
+
+    def _integration(self, handler: lambda_.Alias | lambda_.Version, scope: Construct | None) -> apigw.Integration:
+        """A proxy integration to ``handler``, and once per handler the permission for this API's stage to invoke it.
+
+        One permission per function (not per method, as LambdaIntegration grants by default): a
+        function's resource policy stays small whatever its number of routes. It admits this API's
+        stage only (``<api>/<stage>/*/*``), not every stage or API of the account.
+        """
+        handler_path = handler.node.path
+        if handler_path not in self._permitted:
+            self._permitted.add(handler_path)
+            relative = handler_path.removeprefix(Stack.of(handler).node.path + "/")
+            lambda_.CfnPermission(
+                scope or self,
+                re.sub(r"[^A-Za-z0-9]", "", relative) + "InvokePermission",
+                action="lambda:InvokeFunction",
+                function_name=handler.function_arn,
+                principal="apigateway.amazonaws.com",
+                source_arn=self.api.arn_for_execute_api("*", "/*", self._stage_name),
+            )
+        stack = Stack.of(self)
+        return apigw.Integration(
+            type=apigw.IntegrationType.AWS_PROXY,
+            integration_http_method="POST",
+            uri=(
+                f"arn:{stack.partition}:apigateway:{stack.region}:lambda:path/2015-03-31/functions/"
+                f"{handler.function_arn}/invocations"
+            ),
+        )
+
     def _add_method(
         self,
         resource: apigw.IResource,
@@ -316,27 +404,30 @@ class ServiceApi(Construct):
         *,
         authorized: bool,
         model: apigw.IModel | None = None,
+        scope: Construct | None = None,
     ) -> apigw.Method:
         parameters = {f"method.request.path.{name}": True for name in path_parameters_of(path)} or None
         models = {"application/json": model} if model else None
-        if authorized:
-            return resource.add_method(
-                http_method,
-                integration,
-                authorizer=self.authorizer,
-                authorization_type=apigw.AuthorizationType.COGNITO,
-                request_parameters=parameters,
-                request_models=models,
-                request_validator=self.request_validator,
+        options = apigw.MethodOptions(
+            authorizer=self.authorizer if authorized else None,
+            authorization_type=apigw.AuthorizationType.COGNITO if authorized else None,
+            request_parameters=parameters,
+            request_models=models,
+            request_validator=self.request_validator,
+        )
+        if scope is None:
+            method = resource.add_method(http_method, integration, **_set_options(options))
+        else:
+            method = apigw.Method(
+                scope, f"{http_method}{re.sub(r'[^A-Za-z0-9]', '', path.title())}", resource=resource,
+                http_method=http_method, integration=integration, options=options,
             )
-        method = resource.add_method(
-            http_method, integration, request_parameters=parameters, request_models=models, request_validator=self.request_validator
-        )
-        reason = (
-            f"{http_method} {path} is a public read by design (api.authorize_reads=false); "
-            "writes require a Cognito token and the stage is throttled."
-        )
-        acknowledge_all(method, {"AwsSolutions-APIG4": reason, "AwsSolutions-COG4": reason})
+        if not authorized:
+            reason = (
+                f"{http_method} {path} is a public read by design (api.authorize_reads=false); "
+                "writes require a Cognito token and the stage is throttled."
+            )
+            acknowledge_all(method, {"AwsSolutions-APIG4": reason, "AwsSolutions-COG4": reason})
         return method
 
     @property

@@ -60,6 +60,32 @@ LAMBDA_ARCHITECTURES: dict[str, lambda_.Architecture] = {
 LATEST_PYTHON = max(PYTHON_RUNTIMES, key=lambda version: tuple(map(int, version.split("."))))
 
 
+def egress_only_security_group(scope: Construct, construct_id: str, *, vpc: ec2.IVpc, description: str) -> ec2.SecurityGroup:
+    """A security group that admits nothing and lets out only HTTPS (AWS APIs via gateway endpoints or NAT)."""
+    group = ec2.SecurityGroup(scope, construct_id, vpc=vpc, description=description, allow_all_outbound=False)
+    group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs (via gateway endpoints or NAT)")
+    return group
+
+
+def deployment_service_role(scope: Construct, construct_id: str) -> iam.Role:
+    """CodeDeploy's service role for Lambda deployments, one per stack: what LambdaDeploymentGroup would create for each.
+
+    Shared, it may shift the aliases, invoke the hooks and read the alarms of the stack's deployment
+    groups; only CodeDeploy can assume it, and each group still uses its own alarms and hooks.
+    """
+    role = iam.Role(
+        scope, construct_id, assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRoleForLambdaLimited")],
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",
+        "CodeDeploy's service role for Lambda: AWS maintains it and limits it to the alias update, "
+        "hook invocation and alarm reads a Lambda deployment needs.",
+    )
+    return role
+
+
 def python_version_of(runtime: lambda_.Runtime) -> str:
     """``Runtime.PYTHON_3_13`` -> ``3.13``; any runtime this library does not bundle for is an error."""
     version = runtime.name.removeprefix("python")
@@ -123,6 +149,8 @@ class ServiceFunction(Construct):
         deployment_config: codedeploy.ILambdaDeploymentConfig = codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
         rollback_alarms: RollbackAlarms = RollbackAlarms(),
         application: codedeploy.ILambdaApplication | None = None,
+        deployment_role: iam.IRole | None = None,
+        security_group: ec2.ISecurityGroup | None = None,
         invoked_asynchronously: bool = False,
     ) -> None:
         """
@@ -149,6 +177,11 @@ class ServiceFunction(Construct):
             (default all at once).
         :param rollback_alarms: thresholds of the alarms that roll a deployment back (default: any error or throttle).
         :param application: CodeDeploy application to group deployments under (default: one is created).
+        :param deployment_role: CodeDeploy's service role for the deployment group, shared by the functions
+            of a stack (default: one is created for this group).
+        :param security_group: an egress-only security group shared with other functions that reach only
+            AWS APIs (default: one of its own; a function with ``file_system`` always has its own, so the
+            file system admits exactly the functions that mount it).
         :param invoked_asynchronously: whether anything invokes it asynchronously (default no: then there
             is no event to dead-letter; when yes, call ``configure_async_invoke`` with an on-failure queue).
         """
@@ -167,6 +200,11 @@ class ServiceFunction(Construct):
             lambda_limits.check_mount_path(file_system.config.local_mount_path)
             if vpc is None:
                 raise InvalidPropError("file_system", file_system.config.local_mount_path, "a mount only for a function in a VPC")
+        if security_group is not None and (vpc is None or file_system is not None):
+            raise InvalidPropError(
+                "security_group", security_group.node.path,
+                "none for a function outside a VPC or one that mounts a file system (it needs its own)",
+            )
         if vpc is not None and vpc_subnets is None:
             raise InvalidPropError("vpc_subnets", None, "the subnets for the function's ENIs when vpc is given")
         for name in ("errors_per_minute", "throttles_per_minute", "evaluation_minutes"):
@@ -184,7 +222,7 @@ class ServiceFunction(Construct):
             self, description=f"Execution role of {path}", log_retention=log_retention,
             log_group_name=log_group_name, log_encryption_key=log_encryption_key,
         )
-        self.security_group: ec2.SecurityGroup | None = None
+        self.security_group: ec2.ISecurityGroup | None = security_group
         if vpc is not None:
             self.role.add_to_principal_policy(
                 iam.PolicyStatement(
@@ -200,15 +238,9 @@ class ServiceFunction(Construct):
                     resources=["*"],
                 )
             )
-            self.security_group = ec2.SecurityGroup(
-                self,
-                "SecurityGroup",
-                vpc=vpc,
-                description=f"{path}: HTTPS to AWS APIs, NFS to its file system",
-                allow_all_outbound=False,
-            )
-            self.security_group.add_egress_rule(
-                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs (via gateway endpoints or NAT)"
+        if vpc is not None and security_group is None:
+            self.security_group = egress_only_security_group(
+                self, "SecurityGroup", vpc=vpc, description=f"{path}: HTTPS to AWS APIs, NFS to its file system"
             )
 
         self.function = traced_function(
@@ -241,12 +273,14 @@ class ServiceFunction(Construct):
             "DeploymentGroup",
             alias=self.alias,
             application=application,
+            role=deployment_role,
             deployment_config=deployment_config,
             alarms=self.alarms,
             auto_rollback=codedeploy.AutoRollbackConfig(
                 failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
             ),
         )
+        self._own_deployment_role = deployment_role is None
         self._acknowledge_findings(python_version, invoked_asynchronously)
 
     @property
@@ -307,8 +341,9 @@ class ServiceFunction(Construct):
 
     def _acknowledge_hook_invoke(self, hook: lambda_.Function) -> None:
         hook_logical_id = Stack.of(self).get_logical_id(hook.node.default_child)
+        # The grant is on the deployment group's role (the stack's shared one, or the group's own).
         acknowledge(
-            self.deployment_group,
+            self.deployment_group.role,
             f"AwsSolutions-IAM5[Resource::<{hook_logical_id}.Arn>:*]",
             "CodeDeploy's grant to invoke this hook (LambdaDeploymentGroup.add_pre_hook/add_post_hook): "
             "the ':*' covers the hook's own versions and aliases, of this one function only.",
@@ -365,9 +400,10 @@ class ServiceFunction(Construct):
             )
         if on_function:
             acknowledge_all(self.function, on_function)
-        acknowledge(
-            self.deployment_group,
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",
-            "CodeDeploy's service role for Lambda: AWS maintains it and limits it to the alias update, "
-            "hook invocation and alarm reads a Lambda deployment needs.",
-        )
+        if self._own_deployment_role:
+            acknowledge(
+                self.deployment_group,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]",
+                "CodeDeploy's service role for Lambda: AWS maintains it and limits it to the alias update, "
+                "hook invocation and alarm reads a Lambda deployment needs.",
+            )

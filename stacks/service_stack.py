@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from catalog_constructs.event_topic import EventTopic
 from catalog_constructs.failure_queue import FailureQueue
@@ -15,7 +16,11 @@ from catalog_constructs.python_bundle import bundled_code
 from catalog_constructs.retained_table import RetainedTable
 from catalog_constructs.service_api import ApiRoute as ApiMethod
 from catalog_constructs.service_api import ServiceApi
-from catalog_constructs.service_function import ServiceFunction
+from catalog_constructs.service_function import (
+    ServiceFunction,
+    deployment_service_role,
+    egress_only_security_group,
+)
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.subscriber_queue import SubscriberQueue
 from catalog_constructs.traffic_hook import TrafficHook
@@ -68,6 +73,9 @@ class ServiceStack(Stack):
         self._stateful = stateful
         self._settings = {d.name: config.function_settings(d.name, d.settings) for d in definition.functions}
         self._application = codedeploy.LambdaApplication(self, "DeploymentApplication")
+        # One CodeDeploy service role for the stack's deployment groups instead of one each.
+        self._deployment_role = deployment_service_role(self, "DeploymentRole")
+        self._security_group: ec2.SecurityGroup | None = None
         self._routes: list[ApiMethod] = []
         self._api_facing: list[ServiceFunction] = []
 
@@ -137,6 +145,19 @@ class ServiceStack(Stack):
         return self._settings[function.name].schedule
 
     # -- generation ---------------------------------------------------------------------------------
+    def _shared_security_group(self) -> ec2.SecurityGroup:
+        """The egress-only security group of the stack's functions that mount nothing.
+
+        They reach only AWS APIs, so they share one (HTTPS out, nothing in); a function that mounts
+        the file system keeps its own, so EFS admits exactly the functions that mount it.
+        """
+        if self._security_group is None:
+            self._security_group = egress_only_security_group(
+                self, "FunctionsSecurityGroup", vpc=self._network.vpc,
+                description=f"{self.node.path} functions that mount nothing: HTTPS to AWS APIs only",
+            )
+        return self._security_group
+
     def _rest_api(self, definition: ServiceDefinition, config: StageConfig) -> ServiceApi:
         declared, api = definition.api, config.api
         assert declared is not None and self._stateful.user_pool is not None  # checked by the definition
@@ -229,6 +250,8 @@ class ServiceStack(Stack):
             ],
             file_system=file_system.mount_config(mount.mount_path) if mount and file_system else None,
             application=self._application,
+            deployment_role=self._deployment_role,
+            security_group=self._shared_security_group() if declaration.in_vpc and mount is None else None,
             invoked_asynchronously=declaration.invoked_asynchronously,
         )
         self._grant(declaration, fn)

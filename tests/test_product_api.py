@@ -58,8 +58,39 @@ def test_api_gateway_may_invoke_only_the_aliases(templates):
         p for p in resources_of(template, "AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
     ]
-    assert len(permissions) == len(DECLARED)
+    # One permission per API function (not per method), each naming its alias.
+    assert len(permissions) == len(DEFINITION.api_functions)
     assert all(p["Properties"]["FunctionName"] in aliases for p in permissions)
+
+
+def test_api_gateway_may_invoke_only_from_this_apis_stage(templates):
+    template = templates["prod/Service"]
+    (api_id,) = resources_of(template, "AWS::ApiGateway::RestApi")
+    for permission in resources_of(template, "AWS::Lambda::Permission").values():
+        parts = permission["Properties"]["SourceArn"]["Fn::Join"][1]
+        assert {"Ref": api_id} in parts
+        assert parts[-1] == "/prod/*/*"
+
+
+def test_api_functions_that_mount_nothing_share_one_egress_only_security_group(templates):
+    template = templates["prod/Service"]
+    groups = {lid: g for lid, g in resources_of(template, "AWS::EC2::SecurityGroup").items()}
+    shared = logical_id_of(template, "FunctionsSecurityGroup", "AWS::EC2::SecurityGroup")
+    assert "SecurityGroupIngress" not in groups[shared]["Properties"]
+    assert [rule["FromPort"] for rule in groups[shared]["Properties"]["SecurityGroupEgress"]] == [443]
+    for declaration in DEFINITION.functions:
+        function = template["Resources"][logical_id_of(template, declaration.construct_id, "AWS::Lambda::Function")]
+        security_groups = function["Properties"].get("VpcConfig", {}).get("SecurityGroupIds", [])
+        if declaration.in_vpc and declaration.file_system is None:
+            assert security_groups == [{"Fn::GetAtt": [shared, "GroupId"]}], declaration.name
+        elif declaration.file_system is not None:
+            assert security_groups and security_groups != [{"Fn::GetAtt": [shared, "GroupId"]}], declaration.name
+
+
+def test_the_stacks_deployment_groups_share_one_codedeploy_role(templates):
+    template = templates["prod/Service"]
+    roles = {g["Properties"]["ServiceRoleArn"]["Fn::GetAtt"][0] for g in resources_of(template, "AWS::CodeDeploy::DeploymentGroup").values()}
+    assert roles == {logical_id_of(template, "DeploymentRole", "AWS::IAM::Role")}
 
 
 def test_writes_require_a_cognito_token_and_reads_are_public(templates):

@@ -15,7 +15,7 @@ from devtools.review import snapshots
 from devtools.review.cli import review
 from devtools.review.release_plan import describe_config, release_plan
 from devtools.review.risks import all_risks, unacknowledged
-from tests.conftest import cdk_context, synthesize
+from tests.conftest import cdk_context, logical_id_of, synthesize
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +29,14 @@ def changed(committed, stack, edit):
     return all_risks(committed, current)
 
 
-def resource(template, prefix, resource_type=None):
-    (found,) = [r for lid, r in template["Resources"].items() if lid.startswith(prefix) and (resource_type is None or r["Type"] == resource_type)]
+def resource(template, name, resource_type=None):
+    """The resource whose logical id, without CDK's path hash, is ``name`` (as declarations derive it)."""
+    (found,) = [r for lid, r in template["Resources"].items() if lid[:-8] == name and (resource_type is None or r["Type"] == resource_type)]
     return found
+
+
+def product_table_id(committed):
+    return logical_id_of(committed["prod/Stateful"], "ProductTable", "AWS::DynamoDB::Table")
 
 
 def method(template, http_method, path_fragment):
@@ -55,7 +60,7 @@ def test_the_current_change_carries_no_risk(committed):
 @pytest.mark.parametrize("policy", ["DeletionPolicy", "UpdateReplacePolicy"])
 def test_a_table_no_longer_retained_is_a_risk(committed, policy):
     risk = only(changed(committed, "prod/Stateful", lambda t: resource(t, "ProductTable").update({policy: "Delete"})))
-    assert (risk.kind, risk.logical_id, risk.property, risk.old, risk.new) == ("data-protection", "ProductTableD7D82708", policy, "Retain", "Delete")
+    assert (risk.kind, risk.logical_id, risk.property, risk.old, risk.new) == ("data-protection", product_table_id(committed), policy, "Retain", "Delete")
 
 
 @pytest.mark.parametrize(("edit", "prop"), [
@@ -227,14 +232,14 @@ def test_ingress_from_the_internet_is_a_risk(committed):
 
 def test_egress_on_every_port_is_a_risk(committed):
     def all_ports(t):
-        group = resource(t, "ProductFunctionSecurityGroup")
+        group = resource(t, "FunctionsSecurityGroup")
         group["Properties"]["SecurityGroupEgress"].append({"CidrIp": "0.0.0.0/0", "IpProtocol": "-1"})
 
     assert only(changed(committed, "prod/Service", all_ports)).property == "SecurityGroupEgress"
 
 
 def test_a_function_leaving_the_vpc_is_a_risk(committed):
-    risk = only(changed(committed, "prod/Service", lambda t: resource(t, "ProductFunctionBFA", "AWS::Lambda::Function")["Properties"].pop("VpcConfig")))
+    risk = only(changed(committed, "prod/Service", lambda t: resource(t, "ProductFunction", "AWS::Lambda::Function")["Properties"].pop("VpcConfig")))
     assert (risk.kind, risk.property) == ("network", "VpcConfig")
 
 
@@ -431,7 +436,7 @@ def test_a_logical_id_that_changes_type_is_a_removal_and_an_addition(committed):
 
 def test_raising_memory_or_changing_a_schedule_is_not_a_risk(committed):
     def routine(t):
-        resource(t, "ProductFunctionBFA", "AWS::Lambda::Function")["Properties"]["MemorySize"] = 2048
+        resource(t, "ProductFunction", "AWS::Lambda::Function")["Properties"]["MemorySize"] = 2048
         next(r for r in t["Resources"].values() if r["Type"] == "AWS::Scheduler::Schedule")["Properties"]["ScheduleExpression"] = "rate(12 hours)"
 
     assert changed(committed, "prod/Service", routine) == []
@@ -442,7 +447,7 @@ def test_a_risk_blocks_the_review_until_acknowledged_with_a_reason(committed, mo
     resource(current["prod/Stateful"], "ProductTable")["Properties"]["DeletionProtectionEnabled"] = False
     _, data, blocking = review(committed, current, base_label="test", raw_base=None, raw_current={})
     assert blocking and [r["acknowledged"] for r in data["risks"]] == [False]
-    entry = {"stack": "prod/Stateful", "logical_id": "ProductTableD7D82708", "property": "DeletionProtectionEnabled",
+    entry = {"stack": "prod/Stateful", "logical_id": product_table_id(committed), "property": "DeletionProtectionEnabled",
              "reason": "Table being migrated to a new account by runbook RB-7; re-enabled after cut-over"}
     monkeypatch.setattr("devtools.review.cli.acknowledgement_entries", lambda: [entry])
     markdown, data, blocking = review(committed, current, base_label="test", raw_base=None, raw_current={})
@@ -453,7 +458,7 @@ def test_a_risk_blocks_the_review_until_acknowledged_with_a_reason(committed, mo
 def test_an_acknowledgement_for_another_property_does_not_cover_a_risk(committed):
     current = copy.deepcopy(committed)
     resource(current["prod/Stateful"], "ProductTable")["Properties"]["DeletionProtectionEnabled"] = False
-    entry = {"stack": "prod/Stateful", "logical_id": "ProductTableD7D82708", "property": "DeletionPolicy", "reason": "x" * 30}
+    entry = {"stack": "prod/Stateful", "logical_id": product_table_id(committed), "property": "DeletionPolicy", "reason": "x" * 30}
     assert len(unacknowledged(all_risks(committed, current), [entry])) == 1
 
 
