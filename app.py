@@ -10,6 +10,7 @@ Invalid configuration ends the run with one line naming the field, the value and
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,7 +66,10 @@ def unsuppressed_findings(outdir: str) -> list[str]:
 def main() -> int:
     # The CDK's built-in CloudFormation validation plugin costs ~60% of synth time; cfn-lint runs on
     # every template in the test suite instead (tests/test_template_policies.py).
-    app = App(builtin_cloud_formation_validation=False)
+    # Through the CLI the context (stages and feature flags) comes from cdk.json by CDK_CONTEXT_JSON; run
+    # as plain `python app.py`, it is read here, so both give the same templates.
+    context = None if "CDK_CONTEXT_JSON" in os.environ or not CDK_JSON.is_file() else json.loads(CDK_JSON.read_text())["context"]
+    app = App(context=context, builtin_cloud_formation_validation=False)
     try:
         build_app(app)
     except InvalidPropError as error:
@@ -74,11 +78,20 @@ def main() -> int:
     except BundlingError as error:
         print(f"bundling error: {' '.join(str(error).split())}", file=sys.stderr)
         return 3
+    from stacks.budgets import assembly_budget_errors, resource_budget_error
+
     try:
         app.synth()
     except RuntimeError as error:  # run directly, cdk-nag errors fail synth with a jsii traceback
+        if (budget := resource_budget_error(str(error))) is not None:
+            print(budget, file=sys.stderr)
+            return 4
         if "ValidationFailed" not in str(error):
             raise
+    budgets = assembly_budget_errors(Path(app.outdir))
+    if budgets:
+        print("\n".join(budgets), file=sys.stderr)
+        return 4
     # Through the CLI (which sets @aws-cdk/core:failSynthOnValidationErrors=false) they would pass
     # silently: the app enforces the report itself, either way.
     findings = unsuppressed_findings(app.outdir)

@@ -12,6 +12,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+# Benchmark functions per group stack: each costs about 10 resources there and 3-4 in its routes' nested stack.
+GROUP_SIZE = 40
+
+
 def extra_functions(count: int) -> tuple:
     from stacks.function_declaration import ApiRoute, ApiTrigger, FunctionDeclaration
 
@@ -25,23 +29,42 @@ def extra_functions(count: int) -> tuple:
             requirements="catalog.txt",
             triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path=f"/extra{index}"), ApiRoute(method="POST", path=f"/extra{index}"))),),
             tables={"product": "read"},
+            # Placed by their own name, never by position: GROUP_SIZE functions per group stack.
+            group=f"bench{(index - 1) // GROUP_SIZE}",
         )
         for index in range(1, count)
     )
 
 
-def main(functions: int) -> int:
-    from aws_cdk import App, Validations
+def build(app, functions: int):
+    """Add the dev stage with ``functions`` functions (and the cdk-nag rule packs) to ``app``."""
+    from aws_cdk import Validations
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
     from devtools.synth import cdk_context
     from services.product_catalog.definition import DEFINITION
-    from stacks.config import load_stages
+    from stacks.config import parse_stage
+    from stacks.declaration_checks import api_resource_paths
     from stacks.service_stage import ServiceStage
 
-    app = App(builtin_cloud_formation_validation=False)
-    ServiceStage(app, definition=DEFINITION.with_functions(*extra_functions(functions)), config=load_stages(cdk_context()["stages"])["dev"])
+    definition = DEFINITION.with_functions(*extra_functions(functions))
+    dev = cdk_context()["stages"]["dev"]
+    # Each benchmark function has a path of its own: the stage stands for an account whose quota of
+    # resources per REST API AWS raised (300 by default).
+    api = {**dev["api"], "resource_quota": max(300, len(api_resource_paths(definition)))}
+    config = parse_stage("dev", {**dev, "api": api}, tuple(d.name for d in definition.functions),
+                         tuple(t.name for t in definition.tables))
+    ServiceStage(app, definition=definition, config=config)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    return app
+
+
+def main(functions: int) -> int:
+    from aws_cdk import App
+
+    from devtools.synth import cdk_context
+
+    app = build(App(context=cdk_context(), builtin_cloud_formation_validation=False), functions)
     app.synth()
     return 0
 

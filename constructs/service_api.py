@@ -177,7 +177,8 @@ class ServiceApi(Construct):
         rollback_5xx_rate: float = 0.05,
     ) -> None:
         """
-        :param routes: every method of the API and the alias (never the function itself) that serves it.
+        :param routes: methods of the API and the alias (never the function itself) that serves each; more
+            can be added with ``add_routes`` (in other scopes too).
         :param user_pool: whose tokens authorize writes (and reads if ``authorize_reads``).
         :param description: the REST API's description, shown in the console.
         :param cors_allow_headers: request headers a browser may send, with CORS on (default Authorization, Content-Type).
@@ -196,8 +197,6 @@ class ServiceApi(Construct):
         :param web_acl_arn: WAFv2 web ACL to associate with the stage (default none).
         :param rollback_5xx_rate: share of requests answered 5XX in a minute that fires ``server_error_alarm`` (default 0.05).
         """
-        if not routes:
-            raise InvalidPropError("routes", [], "at least one route")
         _check_routes(routes, set())
         check_web_acl_arn(web_acl_arn)
         if isinstance(rollback_5xx_rate, bool) or not isinstance(rollback_5xx_rate, (int, float)) or not 0 < rollback_5xx_rate <= 1:

@@ -163,6 +163,8 @@ class ApiConfig(Settings):
     access_log_retention_days: RetentionDays = 365
     manage_account_cloudwatch_role: bool = True
     web_acl_arn: Annotated[str, _checked_by(check_web_acl_arn)] | None = None
+    # The account's quota of resources (paths) per REST API: 300 unless AWS raised it for the account.
+    resource_quota: Annotated[int, Field(ge=1, le=10_000)] = 300
     # Share of requests answered 5XX in a minute that rolls back a release of an API-facing function.
     rollback_5xx_rate: Annotated[float, Field(gt=0, le=1, strict=False)] = 0.05
 

@@ -76,6 +76,66 @@ def check_definition(definition: ServiceDefinition) -> None:
         if routes.count(route) > 1:
             raise DeclarationError("ServiceDefinition.functions", " ".join(route), "each method and path served by one function")
     _check_subscriptions(definition, set(consumers))
+    _check_placement(definition, consumers)
+
+
+def _where(group: str | None) -> str:
+    return f"group {group}" if group else "the service stack"
+
+
+def _check_placement(definition: ServiceDefinition, consumers: dict[str, str]) -> None:
+    """A group's stack deploys before the service stack and beside other groups: its functions may use
+    what lives in their own group (or in the stateful stack), never what a later or sibling stack holds.
+    The ungrouped functions, in the service stack, may use everything."""
+    groups = {d.name: d.group for d in definition.functions}
+    topic_groups = {t.name: t.group for t in definition.topics}
+    for declaration in definition.functions:
+        if declaration.group is None:
+            continue
+        on_success = (declaration.async_invocation or AsyncInvocation()).on_success_queue
+        queues = [(f"queues.{q}", q) for q in declaration.queues]
+        queues += [("async_invocation.on_success_queue", on_success)] if on_success else []
+        for field, queue in queues:
+            consumer_group = groups[consumers[queue]]
+            if consumer_group != declaration.group:
+                raise _error(
+                    declaration, field, queue,
+                    f"a queue consumed in group {declaration.group} ({queue} is consumed in {_where(consumer_group)}): "
+                    "send from an ungrouped function, or move the consumer into this group",
+                )
+        for topic in declaration.topics:
+            if topic_groups[topic] != declaration.group:
+                raise _error(
+                    declaration, f"topics.{topic}", topic,
+                    f"a topic of group {declaration.group} ({topic} lives in {_where(topic_groups[topic])}): "
+                    "publish from an ungrouped function, or give the topic this group",
+                )
+    _check_route_paths(definition)
+
+
+def _check_route_paths(definition: ServiceDefinition) -> None:
+    """A path's API resources belong to one stack: the service stack's routes own every path they use, and
+    each other path belongs to the one group whose routes use it."""
+    def prefixes(path: str) -> list[str]:
+        parts = path.strip("/").split("/")
+        return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+    root_owned = {p for d in definition.api_functions if d.group is None for r in d.api_routes for p in prefixes(r.path)}
+    owners: dict[str, str] = {}
+    for declaration in definition.api_functions:
+        if declaration.group is None:
+            continue
+        for route in declaration.api_routes:
+            for prefix in prefixes(route.path):
+                if prefix in root_owned:
+                    continue
+                owner = owners.setdefault(prefix, declaration.group)
+                if owner != declaration.group:
+                    raise _error(
+                        declaration, "triggers.routes", route.path,
+                        f"a path no other group's routes use ({prefix} is group {owner}'s): serve them from one group "
+                        "or from an ungrouped function",
+                    )
 
 
 def _check_subscriptions(definition: ServiceDefinition, consumed: set[str]) -> None:
@@ -90,8 +150,26 @@ def _check_subscriptions(definition: ServiceDefinition, consumed: set[str]) -> N
             raise DeclarationError(f"{field}.queue", subscription.queue, "a queue name used by nothing else")
 
 
+def api_resource_paths(definition: ServiceDefinition) -> set[str]:
+    """Every resource (path) the REST API has: the root and each prefix of each route's path."""
+    paths = {"/"}
+    for declaration in definition.api_functions:
+        for route in declaration.api_routes:
+            parts = route.path.strip("/").split("/")
+            paths.update("/" + "/".join(parts[: i + 1]) for i in range(len(parts)))
+    return paths
+
+
 def check_stage_settings(definition: ServiceDefinition, config: StageConfig) -> None:
-    """Per-function stage settings that only make sense for some declarations (e.g. ``schedule``)."""
+    """Per-function stage settings that only make sense for some declarations (e.g. ``schedule``), and the
+    REST API's paths against the account's quota."""
+    paths = len(api_resource_paths(definition))
+    if paths > config.api.resource_quota:
+        raise InvalidPropError(
+            f"stages.{config.name}.api.resource_quota", config.api.resource_quota,
+            f"at least {paths}: the routes need {paths} API resources (paths); ask AWS to raise the quota and set "
+            "it here, or serve fewer distinct paths",
+        )
     declared = {d.name: d for d in definition.functions}
     for name, settings in config.functions.items():
         if settings.schedule is not None and not declared[name].has_schedule:

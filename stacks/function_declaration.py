@@ -84,6 +84,9 @@ class FunctionDeclaration(Declared):
     topics: dict[Name, Literal["publish"]] = {}
     file_system: FileSystemMount | None = None
     in_vpc: bool = True
+    # The stack it lives in: a group's functions share one (``<Group>Functions``); none = the service stack.
+    # Placement follows from this field alone; changing it moves the function (a reviewed change).
+    group: Name | None = None
     environment: dict[str, str] = {}
     settings: FunctionSettings = FunctionSettings()
     pre_traffic_check: TrafficCheck | None = None

@@ -78,6 +78,8 @@ class TopicDeclaration(Declared):
 
     name: Name
     description: str = ""
+    # Lives in that group's stack (publishers: that group's functions and the ungrouped ones); none = the service stack.
+    group: Name | None = None
 
 
 class FileSystemDeclaration(Declared):
@@ -135,6 +137,11 @@ class ServiceDefinition(Declared):
     @property
     def needs_file_system(self) -> bool:
         return any(function.file_system is not None for function in self.functions)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Every declared group, sorted: each is a stack of its own."""
+        return tuple(sorted({g for g in (*(f.group for f in self.functions), *(t.group for t in self.topics)) if g}))
 
     @property
     def api_functions(self) -> tuple[FunctionDeclaration, ...]:

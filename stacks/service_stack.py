@@ -1,162 +1,41 @@
-"""ServiceStack: the stateless part of a service, generated from its definition; safe to destroy and redeploy."""
+"""ServiceStack: the service's ungrouped functions, its one REST API, and every group's routes on it."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
 
-from aws_cdk import CfnOutput, Duration, Stack
-from aws_cdk import aws_codedeploy as codedeploy
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_lambda as lambda_
-from catalog_constructs.event_topic import EventTopic
-from catalog_constructs.failure_queue import FailureQueue
-from catalog_constructs.logs_key import LogsKey
-from catalog_constructs.nag import acknowledge, acknowledge_all
-from catalog_constructs.python_bundle import bundled_code
-from catalog_constructs.retained_table import RetainedTable
-from catalog_constructs.service_api import ApiRoute as ApiMethod
+from aws_cdk import CfnOutput, NestedStack
 from catalog_constructs.service_api import ServiceApi
-from catalog_constructs.service_function import (
-    ServiceFunction,
-    deployment_service_role,
-    egress_only_security_group,
-)
-from catalog_constructs.service_network import ServiceNetwork
-from catalog_constructs.subscriber_queue import SubscriberQueue
-from catalog_constructs.traffic_hook import TrafficHook
-from catalog_constructs.work_queue import WorkQueue
 
-from constructs import Construct
-from stacks.config import FunctionSettings, StageConfig, config_section
-from stacks.declared import env_name, pascal
-from stacks.function_declaration import AsyncInvocation, FunctionDeclaration, TrafficCheck
-from stacks.function_props import function_props
+from stacks.config import StageConfig, config_section
+from stacks.declared import pascal
+from stacks.function_stack import FunctionStack
 from stacks.retention import retention
 from stacks.service_definition import ServiceDefinition
-from stacks.stateful_stack import StatefulStack
-from stacks.triggers import ApiRoute
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLE_CACHE = PROJECT_ROOT / ".cache" / "lambda"
 
 
-class ServiceStack(Stack):
-    """Every declared function with its triggers, grants, hooks and releases; the REST API in front.
+class ServiceStack(FunctionStack):
+    """The ungrouped functions (a ``FunctionStack`` of group None) and the REST API in front of all functions.
 
-    It is the ``ServiceBinding`` each trigger binds itself through (stacks/triggers/base.py).
+    The API is one REST API whatever stack a route's function lives in: a group's routes are methods
+    of it, created in a nested stack of this one (``<Group>Routes``), so the API's deployment hashes
+    them and any route change anywhere produces a new deployment. This stack deploys after the group
+    stacks, whose aliases the methods invoke.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        definition: ServiceDefinition,
-        config: StageConfig,
-        network: ServiceNetwork,
-        stateful: StatefulStack,
-        logs_key: LogsKey | None = None,
-        **kwargs,
-    ) -> None:
+    def __init__(self, *args, group_stacks: Mapping[str, FunctionStack] = {}, **kwargs) -> None:
         """
-        :param definition: the service to generate.
-        :param config: the stage's settings.
-        :param network: the VPC functions declared ``in_vpc`` are placed in.
-        :param stateful: the stack holding the definition's tables, file system and user pool.
-        :param logs_key: encrypts every log group of the service, named under its prefix (default: none).
+        :param group_stacks: the stage's group stacks by group name, whose routes this API serves too.
+        Other parameters as ``FunctionStack`` (with ``group=None``).
         """
-        super().__init__(scope, construct_id, **kwargs)
-        self._definition = definition
-        self._config = config
-        self._logs_key = logs_key
-        self._network = network
-        self._stateful = stateful
-        self._settings = {d.name: config.function_settings(d.name, d.settings) for d in definition.functions}
-        self._application = codedeploy.LambdaApplication(self, "DeploymentApplication")
-        # One CodeDeploy service role for the stack's deployment groups instead of one each.
-        self._deployment_role = deployment_service_role(self, "DeploymentRole")
-        self._security_group: ec2.SecurityGroup | None = None
-        self._routes: list[ApiMethod] = []
-        self._api_facing: list[ServiceFunction] = []
-
-        self.queues: dict[str, WorkQueue] = {}
-        for declaration in definition.functions:
-            for trigger in declaration.triggers:
-                trigger.provision(self, declaration, self._settings[declaration.name].timeout_seconds)
-        self.topics = {topic.name: EventTopic(self, f"{pascal(topic.name)}Topic") for topic in definition.topics}
-        self.subscriber_queues = {
-            subscription.queue: SubscriberQueue(
-                self,
-                f"{pascal(subscription.queue)}Subscriber",
-                topic=self.topics[subscription.topic].topic,
-                filter_policy={name: list(values) for name, values in subscription.filter_policy.items()},
-                max_receive_count=subscription.max_receive_count,
-            )
-            for subscription in definition.subscriptions
-        }
-        self.functions: dict[str, ServiceFunction] = {}
-        for declaration in definition.functions:
-            with config_section(f"functions.{declaration.name}"):
-                self.functions[declaration.name] = self._generate(declaration, self._settings[declaration.name])
-
+        super().__init__(*args, group=None, **kwargs)
         self.api: ServiceApi | None = None
-        if self._routes:
-            self.api = self._rest_api(definition, config)
-
-    # -- ServiceBinding: what triggers ask for -------------------------------------------------------
-    def add_work_queue(
-        self, name: str, *, consumer_timeout_seconds: int, batching_window_seconds: int, max_receive_count: int
-    ) -> WorkQueue:
-        """The queue a queue trigger consumes; its visibility timeout derived from its consumer's timeout."""
-        self.queues[name] = WorkQueue(
-            self,
-            f"{pascal(name)}Queue",
-            consumer_timeout_seconds=consumer_timeout_seconds,
-            batching_window_seconds=batching_window_seconds,
-            max_receive_count=max_receive_count,
-        )
-        return self.queues[name]
-
-    def work_queue(self, name: str) -> WorkQueue:
-        return self.queues[name]
-
-    def table(self, name: str) -> RetainedTable:
-        return self._stateful.tables[name]
-
-    def failure_queue(self, fn: ServiceFunction, suffix: str, *, purpose: str, role: str) -> FailureQueue:
-        """A queue of ``fn``'s own for what a trigger gives up on (``<Function><suffix>``), alarmed when not empty."""
-        failures = FailureQueue(self, f"{fn.node.id}{suffix}", purpose=purpose)
-        acknowledge(
-            failures.queue,
-            "AwsSolutions-SQS3",
-            f"This queue is itself {role}: it has no dead-letter queue of its own; its not-empty alarm tells "
-            "people to inspect what it holds.",
-        )
-        return failures
-
-    def add_api_routes(self, fn: ServiceFunction, routes: tuple[ApiRoute, ...]) -> None:
-        self._api_facing.append(fn)
-        self._routes += [
-            ApiMethod(method=route.method, path=route.path, handler=fn.alias, body_schema=route.body_schema)
-            for route in routes
-        ]
-
-    def stage_schedule(self, function: FunctionDeclaration) -> str | None:
-        return self._settings[function.name].schedule
-
-    # -- generation ---------------------------------------------------------------------------------
-    def _shared_security_group(self) -> ec2.SecurityGroup:
-        """The egress-only security group of the stack's functions that mount nothing.
-
-        They reach only AWS APIs, so they share one (HTTPS out, nothing in); a function that mounts
-        the file system keeps its own, so EFS admits exactly the functions that mount it.
-        """
-        if self._security_group is None:
-            self._security_group = egress_only_security_group(
-                self, "FunctionsSecurityGroup", vpc=self._network.vpc,
-                description=f"{self.node.path} functions that mount nothing: HTTPS to AWS APIs only",
-            )
-        return self._security_group
+        grouped = {group: stack.routes for group, stack in sorted(group_stacks.items()) if stack.routes}
+        if self._routes or grouped:
+            self.api = self._rest_api(self._definition, self._config)
+            for group, routes in grouped.items():
+                with config_section(f"functions(group={group})"):
+                    self.api.add_routes(routes, scope=NestedStack(self, f"{pascal(group)}Routes"))
 
     def _rest_api(self, definition: ServiceDefinition, config: StageConfig) -> ServiceApi:
         declared, api = definition.api, config.api
@@ -188,127 +67,8 @@ class ServiceStack(Stack):
         CfnOutput(self, "UserPoolClientId", value=self._stateful.user_pool.client.user_pool_client_id)
         return rest_api
 
-    def _log_group(self, suffix: str, name_prop: str) -> dict[str, object]:
-        """The name and key props of a log group: named under the logs key's prefix when the stage has one."""
-        if self._logs_key is None:
-            return {}
-        return {name_prop: self._logs_key.log_group_name(suffix), "log_encryption_key": self._logs_key.key}
 
-    def _code(self, declaration: FunctionDeclaration, settings: FunctionSettings) -> lambda_.Code:
-        runtime_dir = self._definition.runtime_dir
-        return bundled_code(
-            package_dir=runtime_dir / declaration.package,
-            requirements=runtime_dir / "requirements" / declaration.requirements if declaration.requirements else None,
-            python_version=settings.python_version,
-            architecture=settings.architecture,
-            cache_dir=BUNDLE_CACHE,
-            extra_packages=[runtime_dir / package for package in declaration.extra_packages],
-        )
-
-    def _environment(self, declaration: FunctionDeclaration, settings: FunctionSettings) -> dict[str, str]:
-        """What the function needs to find what it was granted, named after the declaration."""
-        environment = {
-            "POWERTOOLS_SERVICE_NAME": self._definition.name,
-            "POWERTOOLS_METRICS_NAMESPACE": self._definition.namespace,
-            "POWERTOOLS_LOG_LEVEL": settings.log_level,
-        }
-        for name in declaration.tables:
-            table = self.table(name)
-            environment[env_name(name, "TABLE_NAME")] = table.table.table_name
-            environment[env_name(name, "TABLE_KEY")] = table.partition_key
-            if table.sort_key:
-                environment[env_name(name, "TABLE_SORT_KEY")] = table.sort_key
-        for name in declaration.queues:
-            environment[env_name(name, "QUEUE_URL")] = self.queues[name].queue.queue_url
-        for name in declaration.topics:
-            environment[env_name(name, "TOPIC_ARN")] = self.topics[name].topic.topic_arn
-        if declaration.file_system is not None:
-            environment["FILE_SYSTEM_PATH"] = declaration.file_system.mount_path
-        if declaration.api_routes and self._config.api.cors_allow_origins:
-            # The function answers through a proxy integration: it must send the CORS headers itself.
-            environment["CORS_ALLOW_ORIGINS"] = ",".join(self._config.api.cors_allow_origins)
-        return {**environment, **declaration.environment, **settings.environment}
-
-    def _generate(self, declaration: FunctionDeclaration, settings: FunctionSettings) -> ServiceFunction:
-        cid = declaration.construct_id
-        mount = declaration.file_system
-        file_system = self._stateful.file_system
-        fn = ServiceFunction(
-            self,
-            cid,
-            code=self._code(declaration, settings),
-            handler=declaration.handler,
-            description=declaration.description,
-            vpc=self._network.vpc if declaration.in_vpc else None,
-            vpc_subnets=self._network.private_subnets if declaration.in_vpc else None,
-            **function_props(settings),
-            **self._log_group(f"functions/{declaration.name}", "log_group_name"),
-            environment=self._environment(declaration, settings),
-            layers=[
-                lambda_.LayerVersion.from_layer_version_arn(self, f"{cid}Layer{index}", arn)
-                for index, arn in enumerate(settings.layers)
-            ],
-            file_system=file_system.mount_config(mount.mount_path) if mount and file_system else None,
-            application=self._application,
-            deployment_role=self._deployment_role,
-            security_group=self._shared_security_group() if declaration.in_vpc and mount is None else None,
-            invoked_asynchronously=declaration.invoked_asynchronously,
-        )
-        self._grant(declaration, fn)
-        for trigger in declaration.triggers:
-            trigger.bind(self, declaration, fn)
-        if declaration.invoked_asynchronously:
-            self._async_invocation(fn, declaration.async_invocation or AsyncInvocation())
-        for phase, check in (("pre", declaration.pre_traffic_check), ("post", declaration.post_traffic_check)):
-            if check is not None:
-                self._traffic_hook(cid, fn, phase, check, settings, declaration.name)
-        return fn
-
-    def _grant(self, declaration: FunctionDeclaration, fn: ServiceFunction) -> None:
-        """Exactly what the declaration asks for, through each resource's own grant methods."""
-        for name, access in declaration.tables.items():
-            if access == "read":
-                self.table(name).grant_read_data(fn)
-            else:
-                self.table(name).grant_read_write_data(fn)
-        for name in declaration.queues:
-            self.queues[name].grant_send(fn)
-        for name in declaration.topics:
-            self.topics[name].grant_publish(fn)
-        if declaration.file_system is not None and self._stateful.file_system is not None:
-            self._stateful.file_system.grant_mount(fn, read_only=declaration.file_system.access == "read")
-        if self._stateful.encryption_key is not None and "read_write" in declaration.tables.values():
-            acknowledge_all(fn.role, {
-                f"AwsSolutions-IAM5[Action::{action}]": (
-                    "Granted by Table.grant_read_write_data on the one customer-managed table key: the action "
-                    f"wildcard covers the {covers} DynamoDB uses, on that key's ARN only."
-                )
-                for action, covers in (("kms:GenerateDataKey*", "GenerateDataKey variants"), ("kms:ReEncrypt*", "ReEncryptFrom/To"))
-            })
-
-    def _async_invocation(self, fn: ServiceFunction, settings: AsyncInvocation) -> None:
-        failures = self.failure_queue(
-            fn, "AsyncFailures", purpose="asynchronous invocations that failed every attempt or expired",
-            role="the on-failure destination of the function's asynchronous invocations",
-        )
-        on_success = settings.on_success_queue
-        fn.configure_async_invoke(
-            on_failure=failures.queue,
-            retry_attempts=settings.retry_attempts,
-            max_event_age=Duration.seconds(settings.max_event_age_seconds),
-            on_success=self.queues[on_success].queue if on_success else None,
-        )
-
-    def _traffic_hook(
-        self, cid: str, fn: ServiceFunction, phase: str, check: TrafficCheck, settings: FunctionSettings, name: str
-    ) -> None:
-        TrafficHook(
-            self,
-            f"{cid}{phase.capitalize()}TrafficHook",
-            target=fn,
-            event=check.event,
-            expect=check.expect,
-            phase=phase,
-            log_retention=retention(settings.log_retention_days),
-            **self._log_group(f"functions/{name}-{phase}-traffic-hook", "log_group_name"),
-        )
+def api_name(stage: str, definition: ServiceDefinition) -> str:
+    """The REST API's name (``<stage>-Service-<Api>``, as ServiceApi names it), known before the API exists."""
+    assert definition.api is not None
+    return f"{stage}-Service-{definition.api.construct_id}"

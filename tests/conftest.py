@@ -92,10 +92,54 @@ class BackgroundDeploys:
 DEPLOYS = BackgroundDeploys()
 
 
+class BackgroundScale:
+    """The dev stage with SCALE_FUNCTIONS functions, and with one more, synthesized in a subprocess while
+    other tests run (about 5 s each); then cfn-lint over the templates of one group, its routes and the
+    service stack (every group's templates have the same shape)."""
+
+    SCALE_FUNCTIONS = 120
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="scale-synth."))
+        self.results: dict[str, subprocess.CompletedProcess] = {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def outdir(self, functions: int) -> Path:
+        return self.workdir / str(functions)
+
+    def _run(self) -> None:
+        for functions in (self.SCALE_FUNCTIONS, self.SCALE_FUNCTIONS + 1):
+            self.results[str(functions)] = subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "scaling_app.py"), str(functions)],
+                env={**os.environ, "CDK_OUTDIR": str(self.outdir(functions))},
+                check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
+            )
+        assembly = self.outdir(self.SCALE_FUNCTIONS + 1) / "assembly-dev"
+        sample = sorted([*assembly.glob("devService*.template.json"), *assembly.glob("devBench0*.template.json")])
+        self.results["cfn-lint"] = subprocess.run(
+            [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(ROOT / ".cfnlintrc.yaml"),
+             "--format", "parseable", *map(str, sample)],
+            check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
+        )
+        self.results["cfn-lint"].args = sample
+
+    def result(self, key: str) -> subprocess.CompletedProcess:
+        if not self.thread.is_alive() and not self.results:
+            self.thread.start()
+        self.thread.join(timeout=900)
+        return self.results[key]
+
+
+SCALE = BackgroundScale()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    # The integration tests wait on deploys that took ~27 s: start them before the first test runs.
+    # The integration tests wait on deploys that took ~27 s, the scale tests on two ~5 s syntheses:
+    # start them before the first test runs.
     if any(item.get_closest_marker("integration") for item in session.items):
         DEPLOYS.thread.start()
+    if any(item.get_closest_marker("scale") for item in session.items):
+        SCALE.thread.start()
 
 
 def assembly_templates(*outdirs: Path) -> list[Path]:
