@@ -15,12 +15,18 @@ from tests.generated_stage import ORDERS_STAGE
 
 @pytest.fixture(scope="module")
 def orders(synthesized):
-    return {stack: synthesized.generated.templates[f"{ORDERS_STAGE}/{stack}"] for stack in ("Network", "Stateful", "Service")}
+    stacks = ("Network", "Stateful", "Service", "FulfilmentFunctions")
+    return {stack: synthesized.generated.templates[f"{ORDERS_STAGE}/{stack}"] for stack in stacks}
+
+
+def functions_stacks(orders):
+    """The service stack and the fulfilment group's: the definition's functions live in one or the other."""
+    return [orders["Service"], orders["FulfilmentFunctions"]]
 
 
 def function_of(template, declaration_name):
     construct_id = next(d.construct_id for d in ORDERS.functions if d.name == declaration_name)
-    (function,) = [r for lid, r in resources_of(template, "AWS::Lambda::Function").items() if lid.startswith(construct_id)]
+    (function,) = [r for lid, r in resources_of(template, "AWS::Lambda::Function").items() if lid[:-8] == construct_id]
     return function
 
 
@@ -44,7 +50,7 @@ def test_a_service_without_mounts_has_no_file_system(orders):
 
 
 def test_functions_find_the_table_by_its_declared_name_and_keys(orders):
-    environment = function_of(orders["Service"], "fulfilment")["Properties"]["Environment"]["Variables"]
+    environment = function_of(orders["FulfilmentFunctions"], "fulfilment")["Properties"]["Environment"]["Variables"]
     assert environment["ORDERS_TABLE_KEY"] == "customer_id"
     assert environment["ORDERS_TABLE_SORT_KEY"] == "order_id"
     assert "ORDERS_TABLE_NAME" in environment
@@ -53,21 +59,36 @@ def test_functions_find_the_table_by_its_declared_name_and_keys(orders):
 
 
 def test_a_table_grant_names_each_index_without_a_wildcard(orders):
-    statements = [s for p in resources_of(orders["Service"], "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    statements = [s for t in functions_stacks(orders) for p in resources_of(t, "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
     resources = [str(r) for s in statements if "dynamodb:Query" in s["Action"] for r in s["Resource"]]
     assert any("/index/by-status" in r for r in resources), resources
     assert not any("/index/*" in r for r in resources), resources
 
 
 def test_each_function_gets_role_alias_deployment_group_and_rollback_alarms(orders):
-    service = orders["Service"]
-    assert len(resources_of(service, "AWS::Lambda::Function")) == len(ORDERS.functions)
-    assert len(resources_of(service, "AWS::Lambda::Alias")) == len(ORDERS.functions)
-    assert len(resources_of(service, "AWS::CodeDeploy::DeploymentGroup")) == len(ORDERS.functions)
-    roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in resources_of(service, "AWS::Lambda::Function").values()}
+    def count(resource_type):
+        return sum(len(resources_of(t, resource_type)) for t in functions_stacks(orders))
+
+    assert count("AWS::Lambda::Function") == count("AWS::Lambda::Alias") == count("AWS::CodeDeploy::DeploymentGroup") == len(ORDERS.functions)
+    roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for t in functions_stacks(orders) for f in resources_of(t, "AWS::Lambda::Function").values()}
     assert len(roles) == len(ORDERS.functions)
     # Errors and throttles of the new version, per function, and the API's 5XX rate.
-    assert len(resources_of(service, "AWS::CloudWatch::Alarm")) >= 2 * len(ORDERS.functions) + 1
+    assert count("AWS::CloudWatch::Alarm") >= 2 * len(ORDERS.functions) + 1
+
+
+def test_a_grouped_function_lives_in_its_groups_stack(orders):
+    assert function_of(orders["FulfilmentFunctions"], "fulfilment")
+    assert function_of(orders["Service"], "orders-api")
+    assert not [lid for lid in resources_of(orders["Service"], "AWS::Lambda::Function") if lid.startswith("FulfilmentFunction")]
+
+
+def test_the_queue_lives_with_its_consumer_and_the_api_function_sends_to_it_across_stacks(orders):
+    (queue_id,) = [lid for lid, q in resources_of(orders["FulfilmentFunctions"], "AWS::SQS::Queue").items()
+                   if "RedrivePolicy" in q["Properties"]]
+    environment = function_of(orders["Service"], "orders-api")["Properties"]["Environment"]["Variables"]
+    assert "Fn::GetStackOutput" in environment["FULFILMENT_QUEUE_URL"]
+    assert environment["FULFILMENT_QUEUE_URL"]["Fn::GetStackOutput"]["StackName"] == f"{ORDERS_STAGE}-FulfilmentFunctions"
+    assert queue_id.startswith("FulfilmentQueue")
 
 
 def test_the_api_serves_exactly_the_declared_routes(orders):
@@ -80,7 +101,7 @@ def test_the_api_serves_exactly_the_declared_routes(orders):
 
 
 def test_the_queue_worker_consumes_its_queue_with_a_dead_letter_queue(orders):
-    service = orders["Service"]
+    service = orders["FulfilmentFunctions"]
     mapping = only(service, "AWS::Lambda::EventSourceMapping")["Properties"]
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     queues = resources_of(service, "AWS::SQS::Queue")
