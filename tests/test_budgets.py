@@ -61,7 +61,7 @@ def resources(count, resource_type="AWS::SQS::Queue", **properties):
 
 
 def test_an_assembly_inside_the_budgets_has_no_finding(tmp_path):
-    assembly = write_assembly(tmp_path / "a", {"Top": {"Resources": resources(10)}, "Nested": {"Resources": resources(10)}})
+    write_assembly(tmp_path / "a", {"Top": {"Resources": resources(10)}, "Nested": {"Resources": resources(10)}})
     assert budgets.assembly_budget_errors(tmp_path) == []
 
 
