@@ -37,7 +37,25 @@ def read_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
         elif artifact["type"] == "aws:cloudformation:stack":
             name = artifact.get("displayName", artifact_id)
             templates[name] = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
+            templates.update(_nested_templates(outdir, name, artifact["properties"]["templateFile"], templates[name]))
     return templates
+
+
+def _nested_templates(outdir: Path, name: str, template_file: str, template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A stack's nested stacks' templates (assets of the stack), as ``<stack>/<nested construct id>``."""
+    assets = outdir / template_file.replace(".template.json", ".assets.json")
+    if not assets.is_file():
+        return {}
+    nested_stacks = {lid: json.dumps(r["Properties"].get("TemplateURL")) for lid, r in template.get("Resources", {}).items()
+                     if r["Type"] == "AWS::CloudFormation::Stack"}
+    found = {}
+    for asset_hash, asset in json.loads(assets.read_text()).get("files", {}).items():
+        source = asset["source"].get("path", "")
+        if source.endswith(".nested.template.json"):
+            (logical_id,) = [lid for lid, url in nested_stacks.items() if asset_hash in url]
+            # CDK names the resource <id>NestedStack<id>NestedStackResource<hash>: the id is the stack's name.
+            found[f"{name}/{logical_id.split('NestedStack', 1)[0]}"] = json.loads((outdir / source).read_text())
+    return found
 
 
 def read_deployments(outdir: Path) -> dict[str, dict[str, Any]]:
@@ -55,6 +73,10 @@ def read_deployments(outdir: Path) -> dict[str, dict[str, Any]]:
                 "TerminationProtection": bool(properties.get("terminationProtection", False)),
                 "Tags": properties.get("tags", {}),
             }
+            template = json.loads((outdir / properties["templateFile"]).read_text())
+            for nested in _nested_templates(outdir, artifact.get("displayName", artifact_id), properties["templateFile"], template):
+                # Deployed with (and only through) its parent: it has no properties of its own.
+                deployments[nested] = {"NestedStackOf": artifact.get("displayName", artifact_id)}
     return deployments
 
 
