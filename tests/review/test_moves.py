@@ -1,0 +1,144 @@
+"""Resources that move between stacks of one stage (a function put in another group): found, reported
+as moves and not as additions and deletions.
+
+Each test moves resources in a copy of the committed snapshots, as the generator does when a function
+declared with ``group=`` leaves ``prod/Service`` for a stack of its own: same logical ids, another stack.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from devtools.review import snapshots
+from devtools.review.cli import review
+from devtools.review.template_review import (
+    base_with_moves,
+    changes_besides_moves,
+    find_moves,
+    permissions,
+    review_markdown,
+)
+
+SOURCE, TARGET = "prod/Service", "prod/BenchFunctions"
+FUNCTION = "ExportListingFunction"
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return snapshots.load_snapshots()
+
+
+def move(snapshot_set, prefix, source=SOURCE, target=TARGET):
+    """Every resource of ``source`` whose logical id starts with ``prefix``, moved to ``target`` (created if new)."""
+    resources = snapshot_set[source]["Resources"]
+    moved = {lid: resources.pop(lid) for lid in sorted(resources) if lid.startswith(prefix)}
+    assert moved, prefix
+    snapshot_set.setdefault(target, {"Resources": {}, "Deployment": copy.deepcopy(snapshot_set[source]["Deployment"])})
+    snapshot_set[target]["Resources"].update(moved)
+    return sorted(moved)
+
+
+@pytest.fixture
+def before(committed):
+    return copy.deepcopy(committed)
+
+
+@pytest.fixture
+def after(committed):
+    return copy.deepcopy(committed)
+
+
+def ids_of(snapshot_set, stack, prefix):
+    return sorted(lid for lid in snapshot_set[stack]["Resources"] if lid.startswith(prefix))
+
+
+# --- Finding moves ----------------------------------------------------------------------------------
+
+def test_a_function_moved_to_another_stack_is_found_with_from_and_to(before, after):
+    moved = move(after, FUNCTION)
+    assert len(moved) > 5  # function, roles, alias, version, log group, deployment group, alarms ...
+    assert [(m.stage, m.logical_id, m.from_stack, m.to_stack) for m in find_moves(before, after)] == [
+        ("prod", lid, SOURCE, TARGET) for lid in moved]
+
+
+def test_a_move_keeps_the_resource_type(before, after):
+    move(after, FUNCTION)
+    types = {lid: r["Type"] for lid, r in before[SOURCE]["Resources"].items()}
+    assert {m.logical_id: m.resource_type for m in find_moves(before, after)} == {
+        lid: types[lid] for lid in ids_of(before, SOURCE, FUNCTION)}
+
+
+def test_moved_resources_are_not_reported_as_added_or_deleted(before, after):
+    move(after, FUNCTION)
+    assert [c for c in changes_besides_moves(before, after) if c.logical_id.startswith(FUNCTION)] == []
+
+
+def test_unrelated_added_and_deleted_resources_are_still_reported(before, after):
+    move(after, FUNCTION)
+    resources = after[SOURCE]["Resources"]
+    resources["AuditErrorsAlarm0A1B2C3D"] = copy.deepcopy(resources["ProductFunctionErrorsAlarm9125DF4E"])
+    del resources["ProductApiServerErrorRateAlarm6D564849"]
+    assert {(c.stack, c.logical_id, c.kind) for c in changes_besides_moves(before, after)} == {
+        (SOURCE, "AuditErrorsAlarm0A1B2C3D", "added"), (SOURCE, "ProductApiServerErrorRateAlarm6D564849", "deleted")}
+
+
+def test_an_id_deleted_in_one_stage_and_added_in_another_is_not_a_move(before, after):
+    moved = move(after, FUNCTION, target="dev/BenchFunctions")
+    assert find_moves(before, after) == []
+    changes = {(c.stack, c.logical_id, c.kind) for c in changes_besides_moves(before, after)}
+    assert changes == {(SOURCE, lid, "deleted") for lid in moved} | {("dev/BenchFunctions", lid, "added") for lid in moved}
+
+
+def test_an_id_whose_type_changes_on_the_way_is_not_a_move(before, after):
+    (log_group,) = move(after, f"{FUNCTION}LogGroup")
+    after[TARGET]["Resources"][log_group] = {"Type": "AWS::CloudFormation::WaitConditionHandle"}
+    assert find_moves(before, after) == []
+
+
+def test_an_id_that_enters_two_stacks_is_not_a_move(before, after):
+    (alarm,) = move(after, f"{FUNCTION}ErrorsAlarm")
+    after["prod/OtherFunctions"] = {"Resources": {alarm: copy.deepcopy(after[TARGET]["Resources"][alarm])}}
+    assert find_moves(before, after) == []  # nothing says which of the two stacks it went to
+
+
+def test_a_move_lists_the_properties_that_differ_in_the_new_stack(before, after):
+    move(after, FUNCTION)
+    group = after[TARGET]["Resources"]["ExportListingFunctionDeploymentGroupCD39857F"]
+    # The application stays in prod/Service: the group now reads its name across stacks.
+    group["Properties"]["ApplicationName"] = {"Fn::GetStackOutput": {"StackName": "prod-Service", "OutputName": "App"}}
+    (found,) = [m for m in find_moves(before, after) if m.logical_id == "ExportListingFunctionDeploymentGroupCD39857F"]
+    assert found.properties == ("ApplicationName",)
+
+
+def test_a_whole_stack_merged_back_into_another_is_a_move(before, after):
+    move(before, FUNCTION)  # the base had the function in its own stack
+    assert {(m.from_stack, m.to_stack) for m in find_moves(before, after)} == {(TARGET, SOURCE)}
+
+
+# --- Reporting them ---------------------------------------------------------------------------------
+
+def test_a_moved_policy_is_neither_widened_in_its_new_stack_nor_narrowed_in_its_old_one(before, after):
+    move(after, FUNCTION)
+    rebased = base_with_moves(before, find_moves(before, after))
+    assert permissions(after[TARGET]) - permissions(rebased[TARGET]) == set()
+    assert permissions(rebased[SOURCE]) - permissions(after[SOURCE]) == set()
+
+
+def test_the_json_report_lists_each_move_with_its_stacks(before, after):
+    moved = move(after, FUNCTION)
+    _, data, _ = review(before, after, base_label="test", raw_base=None, raw_current={})
+    data = json.loads(json.dumps(data))
+    assert [(m["stage"], m["logical_id"], m["from_stack"], m["to_stack"]) for m in data["moves"]] == [
+        ("prod", lid, SOURCE, TARGET) for lid in moved]
+    assert [c for c in data["changes"] if c["logical_id"] in moved] == []
+
+
+def test_the_markdown_report_has_a_moved_subsection_under_changes(before, after):
+    moved = move(after, FUNCTION)
+    report = review_markdown(before, after, base_label="test")
+    assert report.index("## Changes") < report.index("### prod: moved between stacks")
+    rows = [line for line in report.splitlines() if line.startswith("| moved")]
+    assert rows == [f"| moved | `{lid}` | {after[TARGET]['Resources'][lid]['Type']} | {SOURCE} | {TARGET} |  |" for lid in moved]
