@@ -14,6 +14,7 @@ import pytest
 
 from devtools.review import snapshots
 from devtools.review.cli import review
+from devtools.review.risks import all_risks, unacknowledged
 from devtools.review.template_review import (
     base_with_moves,
     changes_besides_moves,
@@ -24,6 +25,8 @@ from devtools.review.template_review import (
 
 SOURCE, TARGET = "prod/Service", "prod/BenchFunctions"
 FUNCTION = "ExportListingFunction"
+LOG_GROUP = "ExportListingFunctionLogGroup5E483216"  # named /product-catalog/prod/functions/export-listing, retained
+ROLE = "ExportListingFunctionExecutionRole40358B6D"
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +145,102 @@ def test_the_markdown_report_has_a_moved_subsection_under_changes(before, after)
     assert report.index("## Changes") < report.index("### prod: moved between stacks")
     rows = [line for line in report.splitlines() if line.startswith("| moved")]
     assert rows == [f"| moved | `{lid}` | {after[TARGET]['Resources'][lid]['Type']} | {SOURCE} | {TARGET} |  |" for lid in moved]
+
+
+# --- Which moves are risks ----------------------------------------------------------------------------
+
+def move_risk_ids(before, after):
+    return {r.logical_id for r in all_risks(before, after) if r.kind == "move"}
+
+
+def test_moving_a_named_retained_log_group_is_a_risk_on_the_stack_it_leaves(before, after):
+    move(after, FUNCTION)
+    (risk,) = [r for r in all_risks(before, after) if r.logical_id == LOG_GROUP]
+    assert (risk.kind, risk.stack, risk.property, risk.old, risk.new) == ("move", SOURCE, "(stack)", SOURCE, TARGET)
+    assert "/product-catalog/prod/functions/export-listing" in risk.why and f"import it into {TARGET} (cdk import)" in risk.why
+
+
+def test_moving_a_role_is_not_a_risk(before, after):
+    move(after, ROLE)
+    assert all_risks(before, after) == []
+
+
+def test_moving_a_function_is_a_risk_only_for_its_named_retained_log_group(before, after):
+    move(after, FUNCTION)
+    assert [(r.kind, r.logical_id) for r in all_risks(before, after)] == [("move", LOG_GROUP)]
+
+
+def test_moving_a_retained_queue_is_a_risk_even_without_a_name(before, after):
+    (queue,) = move(after, "CatalogExportFunctionAsyncFailuresQueue6")
+    assert "QueueName" not in after[TARGET]["Resources"][queue]["Properties"]
+    assert move_risk_ids(before, after) == {queue}
+
+
+def test_moving_a_stateful_resource_that_is_not_retained_is_a_risk(before, after):
+    (queue,) = move(after, "CatalogExportFunctionAsyncFailuresQueue6")
+    for snapshot_set, stack in ((before, SOURCE), (after, TARGET)):
+        snapshot_set[stack]["Resources"][queue]["DeletionPolicy"] = "Delete"
+    (risk,) = all_risks(before, after)
+    assert (risk.kind, risk.logical_id) == ("move", queue) and "deletes the queue and its data" in risk.why
+
+
+def test_moving_a_named_log_group_that_is_not_retained_is_a_risk_of_deploy_order(before, after):
+    move(after, LOG_GROUP)
+    for snapshot_set, stack in ((before, SOURCE), (after, TARGET)):
+        snapshot_set[stack]["Resources"][LOG_GROUP]["DeletionPolicy"] = "Delete"
+    (risk,) = all_risks(before, after)
+    assert risk.logical_id == LOG_GROUP and "two deploys" in risk.why
+
+
+def test_moving_an_unnamed_log_group_that_is_not_retained_is_not_a_risk(before, after):
+    move(after, LOG_GROUP)
+    for snapshot_set, stack in ((before, SOURCE), (after, TARGET)):
+        resource = snapshot_set[stack]["Resources"][LOG_GROUP]
+        resource.pop("DeletionPolicy")
+        resource["Properties"].pop("LogGroupName")
+    assert all_risks(before, after) == []
+
+
+def test_a_retained_log_group_named_after_its_stack_is_not_a_risk(before, after):
+    move(after, LOG_GROUP)
+    per_stack = {"Fn::Join": ["", ["/", {"Ref": "AWS::StackName"}, "/export-listing"]]}
+    for snapshot_set, stack in ((before, SOURCE), (after, TARGET)):
+        snapshot_set[stack]["Resources"][LOG_GROUP]["Properties"]["LogGroupName"] = per_stack
+    assert all_risks(before, after) == []
+
+
+def test_a_log_group_renamed_on_the_way_does_not_collide_with_the_old_one(before, after):
+    move(after, LOG_GROUP)
+    after[TARGET]["Resources"][LOG_GROUP]["Properties"]["LogGroupName"] = "/product-catalog/prod/bench/export-listing"
+    assert all_risks(before, after) == []
+
+
+def test_moving_queue_policies_is_not_removing_them(before, after):
+    move(after, "CatalogExportFunction")
+    # Without the move, each TLS-only queue policy leaving prod/Service would be a removed safeguard.
+    assert {r.kind for r in all_risks(before, after)} == {"move"}
+
+
+def test_a_safeguard_lost_on_the_way_is_a_risk_in_the_new_stack(before, after):
+    (queue,) = move(after, "CatalogExportFunctionAsyncFailuresQueue6")
+    after[TARGET]["Resources"][queue]["Properties"].pop("SqsManagedSseEnabled")
+    (risk,) = [r for r in all_risks(before, after) if r.kind != "move"]
+    assert (risk.kind, risk.stack, risk.logical_id, risk.property) == (
+        "messaging", TARGET, queue, "SqsManagedSseEnabled/KmsMasterKeyId")
+
+
+def test_a_move_risk_blocks_the_review_until_acknowledged(before, after, monkeypatch):
+    move(after, FUNCTION)
+    _, data, blocking = review(before, after, base_label="test", raw_base=None, raw_current={})
+    assert blocking and [(r["logical_id"], r["acknowledged"]) for r in data["risks"]] == [(LOG_GROUP, False)]
+    entry = {"stack": SOURCE, "logical_id": LOG_GROUP, "property": "(stack)",
+             "reason": "Log group removed from prod/Service first, then imported into the bench stack (OPS-12)"}
+    monkeypatch.setattr("devtools.review.cli.acknowledgement_entries", lambda: [entry])
+    _, data, blocking = review(before, after, base_label="test", raw_base=None, raw_current={})
+    assert not blocking and data["risks"][0]["acknowledged"] is True
+
+
+def test_an_acknowledgement_on_the_new_stack_does_not_cover_a_move(before, after):
+    move(after, FUNCTION)
+    entry = {"stack": TARGET, "logical_id": LOG_GROUP, "reason": "x" * 30}
+    assert [r.logical_id for r in unacknowledged(all_risks(before, after), [entry])] == [LOG_GROUP]
