@@ -12,13 +12,14 @@ import json
 
 import pytest
 
-from devtools.review import snapshots
+from devtools.review import cli, snapshots
 from devtools.review.cli import review
 from devtools.review.risks import all_risks, unacknowledged
 from devtools.review.template_review import (
     base_with_moves,
     changes_besides_moves,
     find_moves,
+    guard_failures,
     permissions,
     review_markdown,
 )
@@ -244,3 +245,37 @@ def test_an_acknowledgement_on_the_new_stack_does_not_cover_a_move(before, after
     move(after, FUNCTION)
     entry = {"stack": TARGET, "logical_id": LOG_GROUP, "reason": "x" * 30}
     assert [r.logical_id for r in unacknowledged(all_risks(before, after), [entry])] == [LOG_GROUP]
+
+
+# --- The replacement guard: a stateful resource that moves is still deleted from its stack ---------------
+
+TABLE = "ProductTableD7D82708"
+
+
+def move_the_table(snapshot_set):
+    return move(snapshot_set, TABLE, source="prod/Stateful", target="prod/OrdersData")
+
+
+def test_the_guard_refuses_a_table_that_moves_to_another_stack(before, after):
+    move_the_table(after)
+    (failure,) = guard_failures(before, after, acknowledged=set())
+    assert failure.startswith(f"prod/Stateful {TABLE} (AWS::DynamoDB::Table) would be deleted: it moves to prod/OrdersData")
+
+
+def test_snapshot_update_refuses_a_table_that_moves_to_another_stack(after, monkeypatch):
+    move_the_table(after)
+    monkeypatch.setattr(snapshots, "current_synth", lambda: (after, {}))
+    monkeypatch.setattr(snapshots, "write_snapshots", lambda *_: pytest.fail("snapshots must not be written"))
+    assert cli.main(["update"]) == 1
+
+
+def test_one_acknowledgement_of_the_stack_it_leaves_passes_the_guard_and_the_move_risk(before, after, monkeypatch):
+    move_the_table(after)
+    _, data, blocking = review(before, after, base_label="test", raw_base=None, raw_current={})
+    assert blocking and data["stateful_at_risk"] and [(r["kind"], r["logical_id"]) for r in data["risks"]] == [("move", TABLE)]
+    entry = {"stack": "prod/Stateful", "logical_id": TABLE,
+             "reason": "Table removed from prod/Stateful (retained), then imported into prod/OrdersData by runbook RB-20"}
+    for module in ("cli", "template_review"):
+        monkeypatch.setattr(f"devtools.review.{module}.acknowledgement_entries", lambda: [entry])
+    _, data, blocking = review(before, after, base_label="test", raw_base=None, raw_current={})
+    assert not blocking and data["stateful_at_risk"] == [] and data["risks"][0]["acknowledged"] is True
