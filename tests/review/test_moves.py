@@ -14,6 +14,7 @@ import pytest
 
 from devtools.review import cli, snapshots
 from devtools.review.cli import review
+from devtools.review.release_plan import release_plan
 from devtools.review.risks import all_risks, unacknowledged
 from devtools.review.template_review import (
     base_with_moves,
@@ -40,7 +41,9 @@ def move(snapshot_set, prefix, source=SOURCE, target=TARGET):
     resources = snapshot_set[source]["Resources"]
     moved = {lid: resources.pop(lid) for lid in sorted(resources) if lid.startswith(prefix)}
     assert moved, prefix
-    snapshot_set.setdefault(target, {"Resources": {}, "Deployment": copy.deepcopy(snapshot_set[source]["Deployment"])})
+    # A new stack deploys as its stage's others do; raw templates (the release plan's) have no Deployment.
+    deployment = {"Deployment": copy.deepcopy(snapshot_set[source]["Deployment"])} if "Deployment" in snapshot_set[source] else {}
+    snapshot_set.setdefault(target, {"Resources": {}, **deployment})
     snapshot_set[target]["Resources"].update(moved)
     return sorted(moved)
 
@@ -279,3 +282,18 @@ def test_one_acknowledgement_of_the_stack_it_leaves_passes_the_guard_and_the_mov
         monkeypatch.setattr(f"devtools.review.{module}.acknowledgement_entries", lambda: [entry])
     _, data, blocking = review(before, after, base_label="test", raw_base=None, raw_current={})
     assert not blocking and data["stateful_at_risk"] == [] and data["risks"][0]["acknowledged"] is True
+
+
+# --- Release plan -----------------------------------------------------------------------------------
+
+def test_a_moved_function_is_released_as_a_new_function_moved_from_its_old_stack(synthesized):
+    head = copy.deepcopy(synthesized.templates)
+    move(head, FUNCTION)
+    (release,) = release_plan(synthesized.templates, head)["prod"]
+    assert (release.function, release.first_deployment, release.moved_from) == ("ExportListingFunctionAF533F41", True, SOURCE)
+
+
+def test_a_function_new_to_the_stage_was_moved_from_nowhere(synthesized):
+    base = copy.deepcopy(synthesized.templates)
+    del base["prod/Service"]
+    assert {r.moved_from for r in release_plan(base, synthesized.templates)["prod"]} == {None}
