@@ -176,7 +176,7 @@ def guard_failures(base: Templates, current: Templates, acknowledged: set[tuple[
         if (change.stack, change.logical_id) in moved_to:
             target = moved_to[(change.stack, change.logical_id)]
             why = (f"it moves to {target}: CloudFormation drops it from {change.stack} and creates a new, empty one in "
-                   f"{target} (import the old one into {target} with cdk import instead)")
+                   f"{target} (keep the old one retained and import it into {target} with cdk import instead)")
         elif change.kind == "deleted":
             why = ("its logical id is gone (removed or renamed): CloudFormation drops it from the stack, and a renamed "
                    "id creates a new, empty resource while the old one is orphaned")
@@ -254,7 +254,8 @@ def risks_markdown(risks: list[Any], open_risks: list[Any]) -> list[str]:
     """The Risks section: every finding, marked when a reviewer has acknowledged it."""
     lines = ["## Risks", ""]
     if not risks:
-        return lines + ["None found: no protection, access, IAM, network or messaging safeguard is weakened.", ""]
+        return lines + [("None found: no protection, access, IAM, network or messaging safeguard is weakened, and no move "
+                        "between stacks needs more than a deploy."), ""]
     for risk in risks:
         state = "**unacknowledged**" if risk in open_risks else "acknowledged"
         lines.append(f"- {risk.kind}, {state}: {risk.line()}")
