@@ -23,7 +23,8 @@ from devtools.review.release_plan import plan_json, plan_markdown, raw_templates
 from devtools.review.risks import all_risks, unacknowledged
 from devtools.review.template_review import (
     acknowledgement_entries,
-    all_changes,
+    changes_besides_moves,
+    find_moves,
     guard_failures,
     review_markdown,
 )
@@ -37,6 +38,7 @@ def review(base: dict[str, Any], current: dict[str, Any], *, base_label: str, ra
     open_risks = unacknowledged(risks, acknowledgement_entries())
     failures = guard_failures(base, current)
     plan = release_plan(raw_base, raw_current) if raw_base is not None else None
+    moves = find_moves(base, current)
     markdown = review_markdown(base, current, base_label=base_label, risks=risks, open_risks=open_risks,
                                plan_lines=plan_markdown(plan) if plan is not None else None)
     data = {
@@ -45,9 +47,11 @@ def review(base: dict[str, Any], current: dict[str, Any], *, base_label: str, ra
         "risks": [dict(risk.as_dict(), acknowledged=risk not in open_risks) for risk in risks],
         "stateful_at_risk": failures,
         "release_plan": plan_json(plan) if plan is not None else None,
+        # A moved resource is in "moves" only, as in the markdown: not also a deletion and an addition in "changes".
+        "moves": [move.as_dict() for move in moves],
         "changes": [
             {"stack": c.stack, "logical_id": c.logical_id, "type": c.resource_type, "change": c.kind, "properties": list(c.properties)}
-            for c in all_changes(base, current)
+            for c in changes_besides_moves(base, current, moves)
         ],
     }
     return markdown, data, bool(failures or open_risks)

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ class Release:
     alarms: tuple[str, ...] = ()
     hooks: tuple[str, ...] = ()
     first_deployment: bool = False
+    # The stack of its stage the function leaves: CloudFormation creates it anew in the other one.
+    moved_from: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,8 +105,16 @@ def release_plan(base: Mapping[str, dict[str, Any]], head: Mapping[str, dict[str
     for name in sorted(head):
         stage = name.split("/")[0]
         plan.setdefault(stage, [])
-        plan[stage] += StackFunctions(head[name]).releases(stage, versions_of(base.get(name, {})))
+        releases = StackFunctions(head[name]).releases(stage, versions_of(base.get(name, {})))
+        plan[stage] += [replace(r, moved_from=_moved_from(r.function, name, base)) if r.first_deployment else r for r in releases]
     return plan
+
+
+def _moved_from(function_id: str, stack: str, base: Mapping[str, dict[str, Any]]) -> str | None:
+    """The other stack of the same stage that released this function before, if any."""
+    stage = stack.split("/")[0]
+    return next((other for other in sorted(base) if other != stack and other.split("/")[0] == stage
+                 and function_id in versions_of(base[other])), None)
 
 
 def plan_markdown(plan: Mapping[str, list[Release]]) -> list[str]:
@@ -115,6 +125,10 @@ def plan_markdown(plan: Mapping[str, list[Release]]) -> list[str]:
             lines += ["No new function version: nothing is released through CodeDeploy.", ""]
             continue
         for release in releases:
+            if release.moved_from:
+                lines.append(f"- `{release.function}`: moved from `{release.moved_from}`: created anew in its new stack, its "
+                             "first version takes all traffic at once (no CodeDeploy shift), and the old function is deleted.")
+                continue
             if release.first_deployment:
                 lines.append(f"- `{release.function}`: new function; its first version takes all traffic when the stack is created.")
                 continue

@@ -8,6 +8,10 @@ like what a changed one opens; a safeguard can only be weakened on a resource th
 are compared as sets of (holder, effect, action, resource, principal, condition) tuples with the
 logical ids left as they are on both sides, so reordering statements or actions is never a finding;
 CORS origins are compared per API the same way.
+
+A resource that moves to another stack of its stage (template_review.find_moves) is compared with
+itself as it was, in its new stack; the move is a risk of its own when CloudFormation cannot simply
+create it there (move_risks).
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from devtools.review.snapshots import DEPLOYMENT
+from devtools.review.template_review import Move, base_with_moves, find_moves
 
 Templates = Mapping[str, dict[str, Any]]
 KEEPING = ("Retain", "RetainExceptOnCreate", "Snapshot")
+# What survives its removal from a stack as it is: Snapshot keeps a copy, but deletes the resource.
+RETAINED = ("Retain", "RetainExceptOnCreate")
 STATEFUL = ("AWS::DynamoDB::Table", "AWS::EFS::FileSystem", "AWS::Cognito::UserPool", "AWS::KMS::Key", "AWS::SQS::Queue")
 # Actions with no resource-level permissions: '*' is the only resource they take (AWS's own managed
 # policies for Lambda in a VPC and X-Ray do the same); cdk-nag acknowledges them with that reason.
@@ -35,7 +42,7 @@ BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAcce
 
 @dataclass(frozen=True)
 class Risk:
-    kind: str  # data-protection | access | iam | network | messaging
+    kind: str  # data-protection | access | iam | network | messaging | move
     stack: str
     logical_id: str
     property: str
@@ -456,7 +463,88 @@ def stack_risks(stack: str, old: dict[str, Any], new: dict[str, Any]) -> list[Ri
 
 
 def all_risks(base: Templates, current: Templates) -> list[Risk]:
-    return [risk for stack in sorted(set(base) | set(current)) for risk in stack_risks(stack, base.get(stack, {}), current.get(stack, {}))]
+    moves = find_moves(base, current)
+    # Against the base as the moves leave it, a moved resource is one that stays: a moved TLS-only
+    # policy is not a removed one, and a safeguard it loses on the way is found in its new stack.
+    rebased = base_with_moves(base, moves)
+    found = [risk for stack in sorted(set(rebased) | set(current))
+             for risk in stack_risks(stack, rebased.get(stack, {}), current.get(stack, {}))]
+    return found + list(move_risks(base, current, moves))
+
+
+# --- Moves between stacks -------------------------------------------------------------------------
+
+# The property that names a resource of each type uniquely in its account and region (a security
+# group in its VPC, a deployment group in its application). Names that need not be unique (a REST
+# API's, a user pool's, an inline policy's) are not here: two resources may share them.
+PHYSICAL_NAMES = {
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::Events::Rule": "Name",
+    "AWS::Scheduler::Schedule": "Name",
+    "AWS::CodeDeploy::Application": "ApplicationName",
+    "AWS::CodeDeploy::DeploymentGroup": "DeploymentGroupName",
+    "AWS::EC2::SecurityGroup": "GroupName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::KMS::Alias": "AliasName",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::SSM::Parameter": "Name",
+}
+
+
+def physical_name(resource: dict[str, Any]) -> Any:
+    """The name a resource is created with, when the template fixes it (None when CloudFormation makes one
+    up, or when the name is built from the stack's own name or id, which another stack does not share)."""
+    name = _props(resource).get(PHYSICAL_NAMES.get(resource["Type"], ""))
+    text = json.dumps(name, sort_keys=True)
+    return None if name is None or '"AWS::StackName"' in text or '"AWS::StackId"' in text else name
+
+
+def _noun(resource_type: str) -> str:
+    """``AWS::Logs::LogGroup`` -> ``log group``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", resource_type.rsplit("::", 1)[-1]).lower()
+
+
+def move_hazard(move: Move, old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """What to do before deploying a move that CloudFormation cannot simply make, or None for one it can."""
+    source, target, noun = move.from_stack, move.to_stack, _noun(move.resource_type)
+    # Removing a resource from a stack follows the deletion policy of the template it is removed from.
+    retained = old.get("DeletionPolicy", "Delete") in RETAINED
+    name = physical_name(old)
+    collides = name is not None and name == physical_name(new)
+    stateful = move.resource_type in STATEFUL
+    if stateful and not retained:
+        return (f"{source} deletes the {noun} and its data while {target} creates a new, empty one: retain it first "
+                f"(DeletionPolicy Retain, deployed on its own), then import it into {target} (cdk import).")
+    if collides and retained:
+        alternative = "" if stateful else ", or delete it,"
+        return (f"{source} keeps the retained {noun} `{_short(name)}`, so {target} cannot create one under that name: "
+                f"import it into {target} (cdk import) once {source} no longer holds it{alternative} before deploying {target}.")
+    if collides:
+        return (f"The name `{_short(name)}` stays taken until {source} deletes its {noun}, so creating it in {target} fails "
+                f"if {target} is deployed first: deploy the removal from {source}, then the addition to {target} (two deploys).")
+    if stateful:
+        return (f"{source} keeps the retained {noun} and its data while {target} creates a new, empty one: import the old "
+                f"one into {target} (cdk import) once {source} no longer holds it, instead of creating it.")
+    return None
+
+
+def move_risks(base: Templates, current: Templates, moves: Iterable[Move]) -> Iterable[Risk]:
+    """A risk for each move CloudFormation cannot simply make, on the stack it leaves: an acknowledgement of
+    that (stack, logical id) also passes the replacement guard, which sees the same move as a deletion."""
+    for move in moves:
+        old = base[move.from_stack]["Resources"][move.logical_id]
+        new = current[move.to_stack]["Resources"][move.logical_id]
+        why = move_hazard(move, old, new)
+        if why:
+            yield Risk("move", move.from_stack, move.logical_id, "(stack)", move.from_stack, move.to_stack, why)
 
 
 def unacknowledged(risks: list[Risk], acknowledgements: list[dict[str, Any]]) -> list[Risk]:
