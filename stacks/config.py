@@ -59,6 +59,28 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class AlarmsConfig(Settings):
+    """Who is told when an alarm of the stage fires (and clears)."""
+
+    emails: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = ()
+    https_endpoints: tuple[Annotated[str, Field(pattern=r"^https://\S+$")], ...] = ()
+    # An existing topic (e.g. the team's pager integration) instead of one of the stage's own.
+    topic_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")] | None = None
+    # The only way for a stage to tell nobody: said explicitly.
+    notify_nobody: bool = False
+
+    @model_validator(mode="after")
+    def _someone_is_told(self) -> AlarmsConfig:
+        told = bool(self.emails or self.https_endpoints or self.topic_arn)
+        if not told and not self.notify_nobody:
+            raise InvalidPropError("emails", [], "an address to notify, or https_endpoints, or a topic_arn (or notify_nobody: true)")
+        if told and self.notify_nobody:
+            raise InvalidPropError("notify_nobody", True, "false when emails, https_endpoints or a topic_arn are set")
+        if self.topic_arn and (self.emails or self.https_endpoints):
+            raise InvalidPropError("topic_arn", self.topic_arn, "alone: an existing topic's owner subscribes people to it")
+        return self
+
+
 class NetworkConfig(Settings):
     """The VPC."""
 
@@ -186,6 +208,8 @@ class StageConfig(Settings):
     # Per-function settings keyed by the declared function name.
     functions: dict[str, FunctionSettings] = {}
     api: ApiConfig = ApiConfig()
+    # Required: every alarm of the stage notifies someone, or the stage says it notifies nobody.
+    alarms: AlarmsConfig
 
     @model_validator(mode="after")
     def _zones_are_in_the_region(self) -> StageConfig:

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
+from catalog_constructs.alarm_topic import AlarmTopic
 from catalog_constructs.event_topic import EventTopic
 from catalog_constructs.failure_queue import FailureQueue
 from catalog_constructs.logs_key import LogsKey
@@ -75,6 +77,7 @@ class FunctionStack(Stack):
         shared: SharedResources,
         logs_key: LogsKey | None = None,
         api_name: str | None = None,
+        alarm_topic: AlarmTopic | None = None,
         **kwargs,
     ) -> None:
         """
@@ -87,9 +90,14 @@ class FunctionStack(Stack):
         :param logs_key: encrypts every log group of the service, named under its prefix (default: none).
         :param api_name: the service's REST API name, whose 5XX rate rolls back this group's API
             functions (default none: the stack holds the API, which brings its own alarm).
+        :param alarm_topic: told when any alarm of this stack fires and clears (default none: the stage
+            said it notifies nobody).
         """
         super().__init__(scope, construct_id, **kwargs)
         functions = [d for d in definition.functions if d.group == group]
+        self._alarm_topic = alarm_topic
+        self._own_queues: list[WorkQueue] = []
+        self._failure_queues: list[FailureQueue] = []
         self._definition = definition
         self._config = config
         self._logs_key = logs_key
@@ -133,6 +141,18 @@ class FunctionStack(Stack):
             )
             for fn in self._api_facing:
                 fn.add_rollback_alarm(alarm)
+            self.notify(alarm)
+        self.notify(
+            *(alarm for fn in self.functions.values() for alarm in fn.alarms),
+            *(queue.dead_letter.alarm for queue in self._own_queues),
+            *(subscriber.dead_letter.alarm for subscriber in self.subscriber_queues.values()),
+            *(failures.alarm for failures in self._failure_queues),
+        )
+
+    def notify(self, *alarms: cloudwatch.Alarm) -> None:
+        """Tell the stage's alarm topic when these alarms fire and clear."""
+        if self._alarm_topic is not None:
+            self._alarm_topic.notify(*alarms)
 
     @property
     def routes(self) -> list[ApiMethod]:
@@ -151,6 +171,7 @@ class FunctionStack(Stack):
             batching_window_seconds=batching_window_seconds,
             max_receive_count=max_receive_count,
         )
+        self._own_queues.append(self.queues[name])
         return self.queues[name]
 
     def work_queue(self, name: str) -> WorkQueue:
@@ -162,6 +183,7 @@ class FunctionStack(Stack):
     def failure_queue(self, fn: ServiceFunction, suffix: str, *, purpose: str, role: str) -> FailureQueue:
         """A queue of ``fn``'s own for what a trigger gives up on (``<Function><suffix>``), alarmed when not empty."""
         failures = FailureQueue(self, f"{fn.node.id}{suffix}", purpose=purpose)
+        self._failure_queues.append(failures)
         acknowledge(
             failures.queue,
             "AwsSolutions-SQS3",

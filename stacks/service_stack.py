@@ -63,6 +63,7 @@ class ServiceStack(FunctionStack):
             )
         for fn in self._api_facing:
             fn.add_rollback_alarm(rest_api.server_error_alarm)
+        self.notify(rest_api.server_error_alarm)
         CfnOutput(self, f"{declared.construct_id}Url", value=rest_api.url, description="Base URL of the API's stage")
         CfnOutput(self, "UserPoolClientId", value=self._stateful.user_pool.client.user_pool_client_id)
         return rest_api

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Environment, Stage, Tags
 
 from constructs import Construct
+from stacks.alarms_stack import AlarmsStack
 from stacks.budgets import RESOURCES_PER_TEMPLATE, STACK_RESOURCE_LIMIT_CONTEXT
 from stacks.config import StageConfig, config_section
 from stacks.declaration_checks import check_stage_settings
@@ -40,10 +41,16 @@ class ServiceStage(Stage):
             self.stateful = StatefulStack(
                 self, "Stateful", definition=definition, config=config, network=self.network.network,
             )
+            # Deployed first: every stack with alarms notifies its topic.
+            self.alarms = (
+                None if config.alarms.notify_nobody
+                else AlarmsStack(self, "Alarms", config=config.alarms, topic_name=f"{config.name}-{definition.name}-alarms")
+            )
             shared = SharedResources()
             common = {
                 "definition": definition, "config": config, "network": self.network.network, "stateful": self.stateful,
                 "shared": shared, "logs_key": self.network.logs_key,
+                "alarm_topic": self.alarms.topic if self.alarms else None,
             }
             # A group's stack is named after the group alone: adding, removing or reordering other
             # declarations never moves a function (stacks/function_stack.py).

@@ -76,13 +76,22 @@ def test_missing_stages_are_rejected():
         build({"stages": {}})
 
 
+NOBODY = {"notify_nobody": True}
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "functon": {}}, r"^stages\.qa\.functon: .* expected a known setting"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "alarms": NOBODY, "functon": {}}, r"^stages\.qa\.functon: .* expected a known setting"),
         ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "function_defaults": {"memory_size": "512"}}, r"^stages\.qa\.function_defaults\.memory_size: '512' is not allowed; expected an integer"),
         ({"region": "eu-west-1"}, r"^stages\.qa\.network: None is not allowed; expected a value"),
-        ({"region": "eu-west-1", "network": {"availability_zones": ["us-east-1a", "us-east-1b"]}}, r"^stages\.qa\.network\.availability_zones: 'us-east-1a'"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["us-east-1a", "us-east-1b"]}, "alarms": NOBODY}, r"^stages\.qa\.network\.availability_zones: 'us-east-1a'"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}, r"^stages\.qa\.alarms: None is not allowed; expected a value \(this setting is required\)"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "alarms": {}}, r"^stages\.qa\.alarms\.emails: \[\] is not allowed; expected an address to notify, or https_endpoints, or a topic_arn \(or notify_nobody: true\)"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "alarms": {"emails": ["a@b.io"], "notify_nobody": True}}, r"^stages\.qa\.alarms\.notify_nobody: True is not allowed; expected false when"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "alarms": {"emails": ["oncall"]}}, r"^stages\.qa\.alarms\.emails\.0: 'oncall' is not allowed"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "alarms": {"https_endpoints": ["http://pager"]}}, r"^stages\.qa\.alarms\.https_endpoints\.0: 'http://pager' is not allowed"),
+        ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "alarms": {"topic_arn": "arn:aws:sns:eu-west-1:123456789012:pager", "emails": ["a@b.io"]}}, r"^stages\.qa\.alarms\.topic_arn: 'arn:aws:sns:eu-west-1:123456789012:pager' is not allowed; expected alone"),
         ({"region": "europe", "network": {"availability_zones": ["x"]}}, r"^stages\.qa\.region: 'europe'"),
         ({"region": "eu-west-1", "account": "12345", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}, r"^stages\.qa\.account: '12345'"),
         ({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}, "function_defaults": {"log_retention_days": 10}}, r"^stages\.qa\.function_defaults\.log_retention_days: 10 is not allowed; expected one of 1, 3"),

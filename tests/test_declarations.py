@@ -120,7 +120,7 @@ def test_a_stage_schedule_needs_a_schedule_trigger():
     from stacks.config import parse_stage
 
     config = parse_stage("qa", {"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]},
-                                "functions": {"worker": {"schedule": "off"}}})
+                                "alarms": {"notify_nobody": True}, "functions": {"worker": {"schedule": "off"}}})
     with pytest.raises(InvalidPropError, match=r"^stages.qa.functions.worker.schedule: 'off' is not allowed; expected unset: worker is declared without a ScheduleTrigger"):
         check_stage_settings(service(declare()), config)
 

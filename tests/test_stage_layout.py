@@ -9,7 +9,8 @@ import pytest
 
 def test_both_stages_synthesize_network_stateful_and_service_stacks(templates):
     assert sorted(templates) == [
-        "dev/Network", "dev/Service", "dev/Stateful", "prod/Network", "prod/Service", "prod/Stateful",
+        "dev/Alarms", "dev/Network", "dev/Service", "dev/Stateful",
+        "prod/Alarms", "prod/Network", "prod/Service", "prod/Stateful",
     ]
 
 
@@ -46,7 +47,8 @@ def test_references_flow_network_to_stateful_to_service_and_never_back(templates
     # The service stack is read by nobody, so it can be destroyed and redeployed without touching data.
     assert stacks_referenced(templates[f"{stage}/Network"]) == set()
     assert stacks_referenced(templates[f"{stage}/Stateful"]) == {f"{stage}-Network"}
-    assert stacks_referenced(templates[f"{stage}/Service"]) == {f"{stage}-Network", f"{stage}-Stateful"}
+    assert stacks_referenced(templates[f"{stage}/Service"]) == {f"{stage}-Alarms", f"{stage}-Network", f"{stage}-Stateful"}
+    assert stacks_referenced(templates[f"{stage}/Alarms"]) == set()
 
 
 def test_resources_are_tagged_with_service_and_stage(templates):
@@ -64,7 +66,7 @@ def dev_only(tmp_path_factory, synthesized):
 
 
 def test_stage_context_value_selects_one_stage(dev_only):
-    assert sorted(dev_only.templates) == ["dev/Network", "dev/Service", "dev/Stateful"]
+    assert sorted(dev_only.templates) == ["dev/Alarms", "dev/Network", "dev/Service", "dev/Stateful"]
 
 
 def test_synthesis_is_hermetic_and_byte_identical_on_rerun(dev_only, synthesized):

@@ -13,7 +13,7 @@ from devtools.review import cli, replacement_properties, snapshots
 from devtools.review.template_review import guard_failures, review_markdown
 from tests.conftest import ROOT, cdk_context, synthesize
 
-STACKS = ["dev/Network", "dev/Stateful", "dev/Service", "prod/Network", "prod/Stateful", "prod/Service"]
+STACKS = [f"{stage}/{stack}" for stage in ("dev", "prod") for stack in ("Alarms", "Network", "Stateful", "Service")]
 
 
 def table_id(template):
