@@ -34,8 +34,8 @@ POINTS = (26, 50, 100, 200, 300)
 SINGLE_RUN_FROM = 200
 SECONDS_PER_FUNCTION_TARGET = 0.03
 RSS_METHOD = (
-    "os.wait4 ru_maxrss of the synth child: the kernel's high-water mark of its largest process "
-    "(python, or jsii's node kernel, which it reaps), exact and unsampled; not the sum over the tree"
+    "os.wait4 ru_maxrss of the synth child: the kernel's high-water mark of the largest single process of its "
+    "tree (jsii's node kernel here; reaped descendants count), exact and unsampled, not the tree's sum"
 )
 
 
