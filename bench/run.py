@@ -20,6 +20,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from bench.scale import POINTS, print_scale, scale_figures, scale_targets
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results.json"
@@ -210,24 +212,41 @@ def runtime_figures(runs: int) -> dict[str, object]:
     return figures
 
 
+def scale_points(text: str) -> tuple[int, ...]:
+    points = sorted({int(n) for n in text.split(",") if n.strip()})
+    if not points or points[0] < 2:
+        raise argparse.ArgumentTypeError("function counts of at least 2 (N=1 is the baseline every point is counted from)")
+    return tuple(points)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-suite", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true", help="leave out the stages of --scale functions")
+    parser.add_argument("--scale", type=scale_points, default=POINTS, metavar="N,N,...",
+                        help=f"function counts of the scale section (default {','.join(map(str, POINTS))})")
     args = parser.parse_args(argv)
 
-    results: dict[str, object] = {"runs": args.runs, "machine": {"cores": os.cpu_count()}}
+    # Other engineers' test runs share these machines: the load says how far to trust the seconds.
+    machine = {"cores": os.cpu_count(), "loadavg_start": list(os.getloadavg())}
+    results: dict[str, object] = {"runs": args.runs, "machine": machine}
     results["synth"] = synth_figures(args.runs)
     if not args.skip_scaling:
         results["scaling"] = scaling_figures(args.runs, results["synth"]["floor_python_s"])
+    if not args.skip_scale:
+        results["scale"] = scale_figures(args.scale, args.runs, env_with_node(), results["synth"]["floor_python_s"])
     if not args.skip_suite:
         results["suite"] = suite_figures()
     results["runtime"] = runtime_figures(args.runs)
+    machine["loadavg_end"] = list(os.getloadavg())
     flat = {k: v for section in results.values() if isinstance(section, dict) for k, v in section.items()}
     results["targets"] = {
         name: {"target": target, "value": flat[name], "met": flat[name] <= target} for name, target in TARGETS.items() if name in flat
     }
+    if "scale" in results:
+        results["targets"].update(scale_targets(results["scale"]))
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
     print(f"{'figure':<52} {'value':>12}")
@@ -240,9 +259,15 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             shown = json.dumps({k: round(v, 2) for k, v in value.items()}) if isinstance(value, dict) else f"{value:12.3f}"
             print(f"{section + '.' + name:<52} {shown:>12}")
+    if "scale" in results:
+        print_scale(results["scale"])
     print()
     for name, verdict in results["targets"].items():
-        print(f"target {name:<28} {verdict['value']:8.3f} <= {verdict['target']:<6} {'met' if verdict['met'] else 'MISSED'}")
+        value, target = verdict["value"], verdict["target"]
+        shown = f"{value:8.3f} <= {target:<6}" if isinstance(target, float) else f"{value:8} <= {target:<6}"
+        print(f"target {name:<34} {shown} {'met' if verdict['met'] else 'MISSED'}")
+    load = ", ".join(f"{a:.2f}" for a in machine["loadavg_start"]) + " at start, " + ", ".join(f"{a:.2f}" for a in machine["loadavg_end"])
+    print(f"\nload average (1, 5, 15 min) on {machine['cores']} cores: {load} at end")
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     return 0
 
