@@ -30,7 +30,7 @@ class ServiceStack(FunctionStack):
         """
         super().__init__(*args, group=None, **kwargs)
         self.api: ServiceApi | None = None
-        grouped = {group: stack.routes for group, stack in sorted(group_stacks.items()) if stack.routes}
+        grouped = {group: stack.routes for group, stack in sorted((group_stacks or {}).items()) if stack.routes}
         if self._routes or grouped:
             self.api = self._rest_api(self._definition, self._config)
             for group, routes in grouped.items():

@@ -8,6 +8,8 @@ from catalog_constructs.errors import InvalidPropError
 from services.product_catalog.definition import DEFINITION
 from stacks.declaration_checks import check_stage_settings
 from stacks.function_declaration import (
+    ApiRoute,
+    ApiTrigger,
     AsyncInvocation,
     FileSystemMount,
     FunctionDeclaration,
@@ -22,6 +24,7 @@ from stacks.service_definition import (
     ServiceDefinition,
     TableDeclaration,
     TableIndex,
+    TopicDeclaration,
 )
 
 FUNCTIONS = DEFINITION.functions
@@ -109,6 +112,42 @@ def test_declarations_must_refer_to_what_exists(make, message):
     with pytest.raises(InvalidPropError, match=message) as error:
         make()
     assert "\n" not in str(error.value)
+
+
+def grouped(name: str, group: str | None, **fields) -> FunctionDeclaration:
+    return declare(name=name, package=name.replace("-", "_"), handler=f"{name.replace('-', '_')}.h.main", group=group, **fields)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: service(grouped("worker", None, triggers=(QueueTrigger(queue="jobs"),)), grouped("sender", "billing", queues={"jobs": "send"})),
+         r"^FunctionDeclaration\(sender\).queues.jobs: 'jobs' is not allowed; expected a queue consumed in group billing \(jobs is consumed in the service stack\)"),
+        (lambda: service(grouped("worker", "ga", triggers=(QueueTrigger(queue="jobs"),)), grouped("sender", "gb", queues={"jobs": "send"})),
+         r"^FunctionDeclaration\(sender\).queues.jobs: 'jobs' is not allowed; expected a queue consumed in group gb \(jobs is consumed in group ga\)"),
+        (lambda: service(grouped("publisher", "billing", topics={"events": "publish"}), topics=(TopicDeclaration(name="events"),)),
+         r"^FunctionDeclaration\(publisher\).topics.events: 'events' is not allowed; expected a topic of group billing \(events lives in the service stack\)"),
+        (lambda: service(grouped("one", "ga", triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/x/a"),)),)),
+                         grouped("two", "gb", triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/x/b"),)),)), api=ApiDeclaration(description="x")),
+         r"^FunctionDeclaration\(two\).triggers.routes: '/x/b' is not allowed; expected a path no other group's routes use \(/x is group ga's\)"),
+    ],
+)
+def test_a_grouped_function_may_use_only_its_group_and_the_stateful_stack(make, message):
+    with pytest.raises(InvalidPropError, match=message):
+        make()
+
+
+def test_what_a_group_may_use():
+    definition = service(
+        grouped("worker", "billing", triggers=(QueueTrigger(queue="jobs"),), tables={"product": "read"}),
+        grouped("sender", "billing", queues={"jobs": "send"}, topics={"events": "publish"}),
+        grouped("root-sender", None, queues={"jobs": "send"}, topics={"events": "publish"}),
+        grouped("api-one", "ga", triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/shared/a"),)),)),
+        grouped("api-root", None, triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/shared"),)),)),
+        grouped("api-two", "gb", triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/shared/b"),)),)),
+        topics=(TopicDeclaration(name="events", group="billing"),), api=ApiDeclaration(description="x"),
+    )
+    assert definition.groups == ("billing", "ga", "gb")
 
 
 def test_a_stream_trigger_works_on_any_declared_table():
