@@ -55,7 +55,8 @@ def test_each_groups_routes_are_a_nested_stack_of_the_service_stack(deployed):
     assert sorted(nested) == ["Bench0", "Bench1"]
     for group, functions in (("Bench0", GROUP_SIZE), ("Bench1", SCALED_FUNCTIONS - 1 - GROUP_SIZE)):
         child = nested[group]
-        assert (child["parent"], child["status"]) == ("dev-Service", "CREATE_COMPLETE")
+        assert (child["parent"], child["root"], child["status"]) == ("dev-Service", "dev-Service", "CREATE_COMPLETE")
+        assert child["tags"] == {"service": "product-catalog", "stage": "dev"}
         assert child["resource_types"] == ["AWS::ApiGateway::Method", "AWS::ApiGateway::Resource", "AWS::Lambda::Permission"]
         assert child["resources"] == functions * NESTED_RESOURCES_PER_FUNCTION
 

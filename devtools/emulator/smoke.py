@@ -44,27 +44,25 @@ def _of_type(resources: dict[str, dict[str, str]], resource_type: str) -> dict[s
 
 
 def stack_state(deployment: Any) -> dict[str, Any]:
-    """The stage's stacks in the order they were created, and the nested stacks each holds.
-
-    moto's DescribeStacks has no ParentId, so a nested stack is found as its parent's
-    ``AWS::CloudFormation::Stack`` resource (whose physical id is the nested stack's name).
-    """
+    """The stage's top-level stacks in the order they were created, and the nested stacks under them
+    (by ``ParentId``), each with its logical id in its parent, tags and resources."""
     cloudformation = deployment.client("cloudformation")
     stacks = [s for page in cloudformation.get_paginator("describe_stacks").paginate() for s in page["Stacks"]
               if s["StackName"].startswith(f"{deployment.stage}-")]
+    by_id = {s["StackId"]: s for s in stacks}
     nested: dict[str, dict[str, Any]] = {}
-    for stack in stacks:
-        for logical_id, resource in _stack_resources(deployment, stack["StackName"]).items():
-            if resource["type"] == NESTED_STACK:
-                children = _stack_resources(deployment, resource["id"])
-                nested[resource["id"]] = {
-                    "parent": stack["StackName"], "logical_id": logical_id,
-                    "resource_types": sorted({r["type"] for r in children.values()}), "resources": len(children),
-                }
-    by_name = {s["StackName"]: s for s in stacks}
-    for name, child in nested.items():
-        child["status"] = by_name[name]["StackStatus"]
-    top_level = sorted((s for s in stacks if s["StackName"] not in nested), key=lambda s: s["CreationTime"])
+    for stack in (s for s in stacks if s.get("ParentId")):
+        parent = by_id[stack["ParentId"]]
+        # CloudFormation's physical id of a nested stack resource is the stack's id; moto's its name.
+        (logical_id,) = [lid for lid, r in _stack_resources(deployment, parent["StackName"]).items()
+                         if r["type"] == NESTED_STACK and r["id"] in (stack["StackId"], stack["StackName"])]
+        resources = _stack_resources(deployment, stack["StackName"])
+        nested[stack["StackName"]] = {
+            "parent": parent["StackName"], "root": by_id[stack["RootId"]]["StackName"], "logical_id": logical_id,
+            "status": stack["StackStatus"], "tags": {tag["Key"]: tag["Value"] for tag in stack.get("Tags", [])},
+            "resource_types": sorted({r["type"] for r in resources.values()}), "resources": len(resources),
+        }
+    top_level = sorted((s for s in stacks if not s.get("ParentId")), key=lambda s: s["CreationTime"])
     return {
         "stacks": {s["StackName"]: s["StackStatus"] for s in top_level},
         "creation_order": [s["StackName"] for s in top_level],
@@ -365,7 +363,8 @@ def group_checks(state: dict[str, Any], definition: ServiceDefinition) -> list[s
     nested = {child["logical_id"].split("Routes", 1)[0]: child for child in state["nested_stacks"].values()}
     assert sorted(nested) == [pascal(group) for group in routed], state["nested_stacks"]
     for child in nested.values():
-        assert child["parent"] == f"{stage}-Service" and child["status"] == "CREATE_COMPLETE", child
+        assert child["parent"] == child["root"] == f"{stage}-Service" and child["status"] == "CREATE_COMPLETE", child
+        assert child["tags"] == {"service": definition.name, "stage": stage}, child
         assert child["resource_types"] == ["AWS::ApiGateway::Method", "AWS::ApiGateway::Resource", "AWS::Lambda::Permission"], child
     grouped = sum(1 for d in definition.functions if d.group)
     in_groups = sum(1 for f in state["functions"].values() if f["stack"] in groups)
