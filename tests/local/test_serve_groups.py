@@ -34,6 +34,13 @@ def test_the_grouped_route_and_its_function_live_outside_the_service_template(gr
     assert handlers == [EXTRA_LISTING.handler]
 
 
+def test_a_service_template_copied_out_of_its_assembly_names_the_missing_nested_template(grouped_assembly, tmp_path):
+    copied = tmp_path / service_template(grouped_assembly).name
+    copied.write_text(service_template(grouped_assembly).read_text())
+    with pytest.raises(FileNotFoundError, match=r"nested stack .*ExtraRoutes.* is not in"):
+        load_api_template(copied)
+
+
 def test_every_declared_route_is_read_with_its_handler(api_template):
     stage, routes = api_routes(api_template)
     served = {(method, path): handler for path, methods in routes.items() for method, handler in methods.items()}
