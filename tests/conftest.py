@@ -141,7 +141,8 @@ SCALE = BackgroundScale()
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     # The integration tests wait on deploys that took ~27 s, the scale tests on two ~5 s syntheses:
-    # start them before the first test runs.
+    # start them before the first test runs. The 60-function deploy (~15 s) has a thread of its own so
+    # that it overlaps the stages' deploys instead of following them.
     scaled = [item for item in session.items if "scaled_run" in getattr(item, "fixturenames", ())]
     if any(item.get_closest_marker("integration") for item in session.items if item not in scaled):
         DEPLOYS.thread.start()

@@ -395,33 +395,24 @@ def install() -> None:
 
 def _nested_stacks_know_their_parent() -> None:
     """A nested stack reports ParentId and RootId (DescribeStacks) and carries its resource's Tags, as in
-    CloudFormation; moto creates it as one more top-level stack."""
+    CloudFormation; moto creates it as one more top-level stack. (Only at creation: moto replaces a
+    nested stack on update, which `make deploy-local` never does.)"""
     from moto.cloudformation.models import Stack, cloudformation_backends
 
-    original_create = Stack.create_from_cloudformation_json.__func__
-    original_update = Stack.update_from_cloudformation_json.__func__
+    original = Stack.create_from_cloudformation_json.__func__
 
-    def adopt(nested: Any, parent_id: str | None, account_id: str, region_name: str, tags: list[dict[str, str]]) -> Any:
-        parent = cloudformation_backends[account_id][region_name].stacks.get(parent_id) if parent_id else None
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        nested = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        # The parent is registered before its resources are created; DescribeStacks picks up these attributes.
+        parent = cloudformation_backends[account_id][region_name].stacks.get(kwargs.get("StackId"))
         if parent is not None:
             nested.parent_id = parent.stack_id
             nested.root_id = getattr(parent, "root_id", None) or parent.stack_id
+        tags = cloudformation_json.get("Properties", {}).get("Tags", [])
         nested.tags = {**nested.tags, **{tag["Key"]: tag["Value"] for tag in tags}}
         return nested
 
-    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
-        nested = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        tags = cloudformation_json.get("Properties", {}).get("Tags", [])
-        return adopt(nested, kwargs.get("StackId"), account_id, region_name, tags)
-
-    def update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
-        # moto replaces a nested stack on update (and passes no StackId): it keeps its parent.
-        parent_id = getattr(original_resource, "parent_id", None)
-        nested = original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
-        return adopt(nested, parent_id, account_id, region_name, cloudformation_json.get("Properties", {}).get("Tags", []))
-
     Stack.create_from_cloudformation_json = classmethod(create)
-    Stack.update_from_cloudformation_json = classmethod(update)
 
 
 def _version_ref_is_its_arn(awslambda: Any) -> None:

@@ -8,8 +8,8 @@ Requests become API Gateway REST proxy events for the routes of the synthesized 
 real handler of the function each route integrates with (its ``Handler``, as synthesized). The API is
 read from the Service template with the nested stacks that hold function groups' routes, and the
 group stacks whose aliases those routes invoke (devtools/local/api_template.py), so a grouped
-function's routes serve like any other. Like API Gateway, a path or method the API does not define is answered 403
-``MISSING_AUTHENTICATION_TOKEN``. The methods the API's Cognito authorizer guards need an ID token of
+function's routes serve like any other. Like API Gateway, a path or method the API does not define
+is answered 403 ``MISSING_AUTHENTICATION_TOKEN``. The methods the API's Cognito authorizer guards need an ID token of
 a user pool created on the emulator (devtools/local/auth.py): `make serve` creates the user
 ``local-user@example.com`` and prints a ready-made ``Authorization`` header; without a valid token
 the answer is a 401 shaped like the API's UNAUTHORIZED gateway response. The other methods, and every
