@@ -62,8 +62,10 @@ bench: setup
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m bench.run $(BENCH_ARGS)
 
 # Bootstrap, deploy, smoke-test and destroy a stage against moto on localhost (STAGE=prod for prod).
+# FUNCTIONS=60: the dev stage of bench/scaling_app.py instead (function groups, nested route stacks).
 deploy-local: setup
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.local_deploy --stage $(or $(STAGE),dev)
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.local_deploy --stage $(or $(STAGE),dev) \
+		$(if $(FUNCTIONS),--functions $(FUNCTIONS))
 
 serve: synth
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.local.serve $(SERVE_ARGS)

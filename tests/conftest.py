@@ -65,7 +65,9 @@ class BackgroundDeploys:
 
     STAGES = ("dev", "prod")
 
-    def __init__(self) -> None:
+    def __init__(self, runs: dict[str, tuple[str, ...]] | None = None) -> None:
+        # Run name -> local_deploy arguments (default: each stage of cdk.json).
+        self.runs = runs or {stage: ("--stage", stage) for stage in self.STAGES}
         self.results: dict[str, subprocess.CompletedProcess] = {}
         self.workdir = Path(tempfile.mkdtemp(prefix="deploy-local-state."))
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -74,9 +76,9 @@ class BackgroundDeploys:
         return self.workdir / f"{stage}.json"
 
     def _run(self) -> None:
-        for stage in self.STAGES:
+        for stage, args in self.runs.items():
             self.results[stage] = subprocess.run(
-                [sys.executable, "-m", "devtools.emulator.local_deploy", "--stage", stage,
+                [sys.executable, "-m", "devtools.emulator.local_deploy", *args,
                  "--state-file", str(self.state_file(stage))],
                 check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
             )
@@ -90,6 +92,10 @@ class BackgroundDeploys:
 
 
 DEPLOYS = BackgroundDeploys()
+# The dev stage of bench/scaling_app.py with 60 functions (two group stacks, nested route stacks), in a
+# thread of its own beside the stages' deploys (tests/test_deploy_local_groups.py).
+SCALED_FUNCTIONS = 60
+SCALED_DEPLOY = BackgroundDeploys({"scaled": ("--functions", str(SCALED_FUNCTIONS))})
 
 
 class BackgroundScale:
@@ -135,9 +141,13 @@ SCALE = BackgroundScale()
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     # The integration tests wait on deploys that took ~27 s, the scale tests on two ~5 s syntheses:
-    # start them before the first test runs.
-    if any(item.get_closest_marker("integration") for item in session.items):
+    # start them before the first test runs. The 60-function deploy (~15 s) has a thread of its own so
+    # that it overlaps the stages' deploys instead of following them.
+    scaled = [item for item in session.items if "scaled_run" in getattr(item, "fixturenames", ())]
+    if any(item.get_closest_marker("integration") for item in session.items if item not in scaled):
         DEPLOYS.thread.start()
+    if scaled:
+        SCALED_DEPLOY.thread.start()
     if any(item.get_closest_marker("scale") for item in session.items):
         SCALE.thread.start()
 

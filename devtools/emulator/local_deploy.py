@@ -1,6 +1,13 @@
 """make deploy-local: cdk bootstrap, deploy, smoke-test and destroy the dev stage against moto on localhost.
 
-    python -m devtools.emulator.local_deploy [--stage dev] [--keep]
+    python -m devtools.emulator.local_deploy [--stage dev]
+    python -m devtools.emulator.local_deploy --functions 60     # make deploy-local FUNCTIONS=60
+
+``--functions N`` deploys the dev stage of bench/scaling_app.py instead: the catalog's functions plus
+N-1 benchmark functions in groups of 40, each group a stack of its own (``dev-Bench0Functions``, ...)
+deployed after Network and Stateful and before Service, whose REST API holds every group's routes in
+a nested stack. The smoke test then also follows a grouped route (``GET /extra1``) from the deployed
+API to its function in the group stack and runs its handler with the deployed environment.
 
 No AWS account or credentials: a moto server (with devtools.emulator.moto_adapter) listens on
 127.0.0.1, and the pinned CDK CLI talks to it through AWS_ENDPOINT_URL=http://localhost:PORT
@@ -13,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -26,12 +34,21 @@ from devtools.synth import ROOT
 ACCOUNT = "123456789012"  # moto's default account
 
 
+def scaled_definition(functions: int) -> Any:
+    """The definition bench/scaling_app.py builds for ``functions`` functions."""
+    from bench.scaling_app import extra_functions
+    from services.product_catalog.definition import DEFINITION
+
+    return DEFINITION.with_functions(*extra_functions(functions))
+
+
 @dataclass
 class LocalDeployment:
     stage: str
     region: str
     endpoint: str
     workdir: Path
+    functions: int | None = None  # the scaling stage of this many functions instead of the cdk.json stage
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -71,8 +88,21 @@ class LocalDeployment:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=self.region,
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
+    @property
+    def definition(self) -> Any:
+        """The service definition being deployed."""
+        if self.functions is not None:
+            return scaled_definition(self.functions)
+        from services.product_catalog.definition import DEFINITION
+
+        return DEFINITION
+
     def synth(self) -> None:
-        self.cdk("synth", "synth", "--quiet", "-c", f"stage={self.stage}", "-o", str(self.assembly))
+        if self.functions is not None:
+            app = shlex.join([sys.executable, str(ROOT / "bench" / "scaling_app.py"), str(self.functions)])
+            self.cdk("synth", "synth", "--quiet", "--app", app, "-o", str(self.assembly))
+        else:
+            self.cdk("synth", "synth", "--quiet", "-c", f"stage={self.stage}", "-o", str(self.assembly))
 
     def bootstrap(self) -> None:
         self.cdk("bootstrap", "bootstrap", f"aws://{ACCOUNT}/{self.region}", "--app", str(self.assembly))
@@ -111,10 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--region", default="eu-west-1")
     parser.add_argument("--state-file", type=Path, help="write what was read back from the emulator here (JSON)")
+    parser.add_argument("--functions", type=int, help="deploy the dev stage of bench/scaling_app.py with this many functions")
     args = parser.parse_args(argv)
+    if args.functions is not None and (args.stage != "dev" or args.functions < 1):
+        parser.error("--functions builds the dev stage (bench/scaling_app.py) and needs at least 1 function")
     from devtools.emulator import smoke
 
-    record: dict[str, Any] = {"stage": args.stage}
+    record: dict[str, Any] = {"stage": args.stage, "functions": args.functions}
 
     def save() -> None:
         if args.state_file:
@@ -123,17 +156,21 @@ def main(argv: list[str] | None = None) -> int:
     server, endpoint = start_emulator()
     try:
         with tempfile.TemporaryDirectory(prefix="deploy-local.") as workdir:
-            deployment = LocalDeployment(args.stage, args.region, endpoint, Path(workdir))
+            deployment = LocalDeployment(args.stage, args.region, endpoint, Path(workdir), functions=args.functions)
+            definition = deployment.definition
             print(f"emulator: {endpoint} (moto, in-memory)")
             for step in (deployment.synth, deployment.bootstrap, deployment.deploy):
                 print(f"{step.__name__}...", flush=True)
                 step()
             print(json.dumps(deployment.outputs, indent=2))
-            deployed = smoke.deployed_state(deployment)
+            started = time.perf_counter()
+            deployed = smoke.deployed_state(deployment, definition)
             deployed.update(smoke.exercise_handlers(deployment, deployed))
+            deployed.update(smoke.exercise_grouped_route(deployment, deployed, definition))
+            deployment.timings["smoke"] = time.perf_counter() - started
             record["deployed"] = deployed
             save()
-            for line in smoke.smoke_checks(deployed):
+            for line in smoke.smoke_checks(deployed, definition):
                 print(f"  ok  {line}")
             protected = smoke.termination_protection(deployment)
             print("destroy...", flush=True)
@@ -143,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             save()
             for line in smoke.destroy_checks(args.stage, protected, record["destroyed"]):
                 print(f"  ok  {line}")
+            record["timings"] = deployment.timings
+            save()
             print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in deployment.timings.items()))
     finally:
         server.stop()

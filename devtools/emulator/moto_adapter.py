@@ -18,7 +18,12 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
   (created here through moto's own APIs, so the smoke test can read them back), and an EFS access
   point has no ``Ref``; an event source mapping on an alias reports the version's ARN;
 - its EFS file system, access point and Lambda version answer no ``Fn::GetAtt`` (``Arn``, ids, ``Version``),
-  and a Lambda version has no ``Ref`` (CloudFormation's is the qualified ARN a traffic hook invokes).
+  and a Lambda version has no ``Ref`` (CloudFormation's is the qualified ARN a traffic hook invokes);
+- nested stacks (``AWS::CloudFormation::Stack``, a function group's routes) it does deploy: it reads
+  the TemplateURL from its own S3 (where `cdk deploy` published the ``.nested.template.json`` asset),
+  resolves the parameters the parent passes, creates the nested resources (``Fn::GetStackOutput``
+  in them resolved as below) and deletes the nested stack with its parent. But the nested stack
+  has no ``ParentId``/``RootId`` in DescribeStacks and drops the ``Tags`` of its resource.
 
 ``install()`` adds, in the process that hosts the moto server:
 - ``Fn::GetStackOutput`` resolution from the named stack's outputs;
@@ -384,7 +389,30 @@ def install() -> None:
     _delete_vpc_dependencies_first()
     _kms_tags_in_api_shape()
     _enforce_termination_protection()
+    _nested_stacks_know_their_parent()
     _installed = True
+
+
+def _nested_stacks_know_their_parent() -> None:
+    """A nested stack reports ParentId and RootId (DescribeStacks) and carries its resource's Tags, as in
+    CloudFormation; moto creates it as one more top-level stack. (Only at creation: moto replaces a
+    nested stack on update, which `make deploy-local` never does.)"""
+    from moto.cloudformation.models import Stack, cloudformation_backends
+
+    original = Stack.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        nested = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        # The parent is registered before its resources are created; DescribeStacks picks up these attributes.
+        parent = cloudformation_backends[account_id][region_name].stacks.get(kwargs.get("StackId"))
+        if parent is not None:
+            nested.parent_id = parent.stack_id
+            nested.root_id = getattr(parent, "root_id", None) or parent.stack_id
+        tags = cloudformation_json.get("Properties", {}).get("Tags", [])
+        nested.tags = {**nested.tags, **{tag["Key"]: tag["Value"] for tag in tags}}
+        return nested
+
+    Stack.create_from_cloudformation_json = classmethod(create)
 
 
 def _version_ref_is_its_arn(awslambda: Any) -> None:

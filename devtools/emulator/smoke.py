@@ -2,7 +2,12 @@
 
 ``deployed_state`` and ``destroyed_state`` return plain data (JSON-serializable) read from the emulator;
 ``smoke_checks`` turns it into one line per check and fails on anything wrong. tests/test_deploy_local.py
-asserts on the same state, not on the printed lines.
+(and tests/test_deploy_local_groups.py for a stage with function groups) asserts on the same state,
+not on the printed lines.
+
+Each takes the ``ServiceDefinition`` that was deployed (default: the catalog's): a function group is a
+stack of its own (``<stage>-<Group>Functions``) and its routes a nested stack of ``<stage>-Service``,
+so what to read and what to expect follow from the declarations.
 """
 
 from __future__ import annotations
@@ -14,23 +19,64 @@ from typing import Any
 from unittest import mock
 
 from services.product_catalog.definition import DEFINITION
+from stacks.declared import pascal
+from stacks.service_definition import ServiceDefinition
 
-FUNCTIONS = DEFINITION.functions
+NESTED_STACK = "AWS::CloudFormation::Stack"
+
+
+def group_stacks(definition: ServiceDefinition) -> list[str]:
+    """The stacks of the definition's function groups, by their names under the stage (``Bench0Functions``)."""
+    return [f"{pascal(group)}Functions" for group in definition.groups]
 
 
 def _stack_resources(deployment: Any, stack: str) -> dict[str, dict[str, str]]:
-    cloudformation = deployment.client("cloudformation")
-    resources = cloudformation.list_stack_resources(StackName=f"{deployment.stage}-{stack}")["StackResourceSummaries"]
-    return {r["LogicalResourceId"]: {"type": r["ResourceType"], "id": r["PhysicalResourceId"]} for r in resources}
+    pages = deployment.client("cloudformation").get_paginator("list_stack_resources").paginate(
+        StackName=stack if stack.startswith(f"{deployment.stage}-") else f"{deployment.stage}-{stack}"
+    )
+    # moto lists each resource it skipped (AWS::CDK::Metadata, types it has no model for) with no id or type.
+    return {r["LogicalResourceId"]: {"type": r["ResourceType"], "id": r["PhysicalResourceId"]}
+            for page in pages for r in page["StackResourceSummaries"] if r["ResourceType"]}
 
 
 def _of_type(resources: dict[str, dict[str, str]], resource_type: str) -> dict[str, str]:
     return {lid: r["id"] for lid, r in resources.items() if r["type"] == resource_type}
 
 
-def deployed_state(deployment: Any) -> dict[str, Any]:
-    """Tables, functions (configuration, aliases, who shares their role) and API routes, as deployed."""
-    stateful, service = _stack_resources(deployment, "Stateful"), _stack_resources(deployment, "Service")
+def stack_state(deployment: Any) -> dict[str, Any]:
+    """The stage's top-level stacks in the order they were created, and the nested stacks under them
+    (by ``ParentId``), each with its logical id in its parent, tags and resources."""
+    cloudformation = deployment.client("cloudformation")
+    stacks = [s for page in cloudformation.get_paginator("describe_stacks").paginate() for s in page["Stacks"]
+              if s["StackName"].startswith(f"{deployment.stage}-")]
+    by_id = {s["StackId"]: s for s in stacks}
+    nested: dict[str, dict[str, Any]] = {}
+    for stack in (s for s in stacks if s.get("ParentId")):
+        parent = by_id[stack["ParentId"]]
+        # CloudFormation's physical id of a nested stack resource is the stack's id; moto's its name.
+        (logical_id,) = [lid for lid, r in _stack_resources(deployment, parent["StackName"]).items()
+                         if r["type"] == NESTED_STACK and r["id"] in (stack["StackId"], stack["StackName"])]
+        resources = _stack_resources(deployment, stack["StackName"])
+        nested[stack["StackName"]] = {
+            "parent": parent["StackName"], "root": by_id[stack["RootId"]]["StackName"], "logical_id": logical_id,
+            "status": stack["StackStatus"], "tags": {tag["Key"]: tag["Value"] for tag in stack.get("Tags", [])},
+            "resource_types": sorted({r["type"] for r in resources.values()}), "resources": len(resources),
+        }
+    top_level = sorted((s for s in stacks if not s.get("ParentId")), key=lambda s: s["CreationTime"])
+    return {
+        "stacks": {s["StackName"]: s["StackStatus"] for s in top_level},
+        "creation_order": [s["StackName"] for s in top_level],
+        "nested_stacks": nested,
+    }
+
+
+def deployed_state(deployment: Any, definition: ServiceDefinition = DEFINITION) -> dict[str, Any]:
+    """Stacks, tables, functions (configuration, aliases, who shares their role, their stack) and API routes, as deployed."""
+    stateful = _stack_resources(deployment, "Stateful")
+    function_stacks = {f"{deployment.stage}-{name}": _stack_resources(deployment, name) for name in ["Service", *group_stacks(definition)]}
+    # Looked up by type below (functions, queues, topics, the API): their logical ids come from names
+    # declared once per stage, so merging the stacks' resources loses none of them.
+    service = {lid: r for resources in function_stacks.values() for lid, r in resources.items()}
     dynamodb, lambda_client = deployment.client("dynamodb"), deployment.client("lambda")
     tables = {}
     for logical_id, name in _of_type(stateful, "AWS::DynamoDB::Table").items():
@@ -41,12 +87,13 @@ def deployed_state(deployment: Any) -> dict[str, Any]:
             "key_schema": table["KeySchema"],
             "point_in_time_recovery": backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"],
         }
-    all_functions = lambda_client.list_functions()["Functions"]
+    all_functions = [f for page in lambda_client.get_paginator("list_functions").paginate() for f in page["Functions"]]
     functions = {}
     for logical_id, name in _of_type(service, "AWS::Lambda::Function").items():
         config = lambda_client.get_function_configuration(FunctionName=name)
         functions[logical_id] = {
             "name": name,
+            "stack": next(stack for stack, resources in function_stacks.items() if logical_id in resources),
             "runtime": config["Runtime"],
             "architectures": config.get("Architectures"),
             "subnets": config.get("VpcConfig", {}).get("SubnetIds", []),
@@ -61,17 +108,25 @@ def deployed_state(deployment: Any) -> dict[str, Any]:
     (api_id,) = _of_type(service, "AWS::ApiGateway::RestApi").values()
     routes = sorted(
         [method, resource["path"]]
-        for resource in deployment.client("apigateway").get_resources(restApiId=api_id)["items"]
+        for resource in _api_resources(deployment, api_id)
         for method in resource.get("resourceMethods", {})
         if method != "OPTIONS"
     )
     return {
+        "stage": deployment.stage,
+        **stack_state(deployment),
         "tables": tables,
         "functions": functions,
+        "api_id": api_id,
         "api_routes": routes,
-        "service_resource_types": sorted({r["type"] for r in service.values()}),
+        "service_resource_types": sorted({r["type"] for r in function_stacks[f"{deployment.stage}-Service"].values()}),
         **messaging_state(deployment, service, functions),
     }
+
+
+def _api_resources(deployment: Any, api_id: str) -> list[dict[str, Any]]:
+    pages = deployment.client("apigateway").get_paginator("get_resources").paginate(restApiId=api_id, PaginationConfig={"PageSize": 500})
+    return [item for page in pages for item in page["items"]]
 
 
 def messaging_state(deployment: Any, service: dict[str, dict[str, str]], functions: dict[str, Any]) -> dict[str, Any]:
@@ -167,6 +222,69 @@ def exercise_handlers(deployment: Any, state: dict[str, Any]) -> dict[str, Any]:
     return {"crud_statuses": statuses, "traffic_hook": hook_run}
 
 
+def exercise_grouped_route(deployment: Any, state: dict[str, Any], definition: ServiceDefinition = DEFINITION) -> dict[str, Any]:
+    """The first route of the first grouped API function, followed from the deployed API to its handler.
+
+    The route's method is read from API Gateway (its resource and method were created by a nested
+    stack of the service stack), its integration names the alias it invokes, and that function's
+    handler and environment come from Lambda's configuration of the alias, as deployed by the group's
+    stack. The handler then runs in this process (the emulator runs no Lambda code) with that
+    environment, given the event API Gateway would send for the route (and, for the product API's code,
+    a read of the table it was granted). Empty without groups.
+    """
+    grouped = [(declaration, route) for declaration in definition.functions if declaration.group
+               for route in declaration.api_routes]
+    if not grouped:
+        return {}
+    declaration, route = grouped[0]
+    apigateway, lambda_client = deployment.client("apigateway"), deployment.client("lambda")
+    (resource,) = [r for r in _api_resources(deployment, state["api_id"]) if r["path"] == route.path]
+    uri = apigateway.get_integration(restApiId=state["api_id"], resourceId=resource["id"], httpMethod=route.method)["uri"]
+    # arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>:<alias>/invocations
+    target = uri.split("/functions/", 1)[1].removesuffix("/invocations")
+    name, _, alias = target.split(":function:", 1)[1].partition(":")
+    config = lambda_client.get_function_configuration(FunctionName=name, Qualifier=alias)
+    owner = next((f["stack"] for f in state["functions"].values() if f["name"] == name), None)
+    environment = config.get("Environment", {}).get("Variables", {})
+    answers = _run_handler(deployment, config["Handler"], environment, route, declaration)
+    return {"grouped_route": {
+        "method": route.method, "path": route.path, "declared_by": declaration.name, "group": declaration.group,
+        "integration": target, "function": name, "alias": alias, "version": config.get("Version"), "stack": owner,
+        "handler": config["Handler"], "environment": environment, **answers,
+    }}
+
+
+def _run_handler(deployment: Any, dotted: str, environment: dict[str, str], route: Any, declaration: Any) -> dict[str, Any]:
+    from devtools.local.events import rest_event
+    from devtools.local.runtime import LocalLambdaContext, reset_runtime_caches
+    from devtools.local.system import handler_of
+
+    # What Lambda's runtime adds to a function's own variables, pointed at the emulator; metrics off
+    # (no CloudWatch agent to flush to).
+    runtime = {
+        "AWS_ENDPOINT_URL": deployment.endpoint, "AWS_DEFAULT_REGION": deployment.region, "AWS_REGION": deployment.region,
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    answers: dict[str, Any] = {}
+    with mock.patch.dict(os.environ, {**environment, **runtime}):
+        reset_runtime_caches()
+        handler = handler_of(dotted)
+        requests = {"route": (route.method, route.path, None)}
+        if declaration.package == "product_api" and "product" in declaration.tables:
+            # Its declared route reads nothing; its code also serves the catalog's GET /product, which
+            # finds the table only through the table name its deployed environment gives it.
+            requests["table_read"] = ("GET", "/product", {"limit": "1"})
+        for label, (method, path, query) in requests.items():
+            event = rest_event(method, path, resources=(route.path, path), query=query)
+            answer = handler(event, LocalLambdaContext())
+            answers[label] = {
+                "request": f"{method} {path}", "request_id": event["requestContext"]["requestId"],
+                "status": answer["statusCode"], "body": json.loads(answer.get("body") or "null"),
+            }
+        reset_runtime_caches()
+    return answers
+
+
 def _run_traffic_hook(hook_environment: dict[str, str], target_handler: Any) -> dict[str, Any]:
     """The deployed hook's code and environment; Lambda invokes the target's handler, CodeDeploy records the report."""
     from traffic_hook import handler as hook
@@ -191,36 +309,93 @@ def _run_traffic_hook(hook_environment: dict[str, str], target_handler: Any) -> 
     return {"invoked": invoked, "reports": reports}
 
 
-def smoke_checks(state: dict[str, Any]) -> list[str]:
+def smoke_checks(state: dict[str, Any], definition: ServiceDefinition = DEFINITION) -> list[str]:
     """One line per check of a deployed state; raises AssertionError on the first thing wrong."""
-    done = []
+    done = group_checks(state, definition)
     table = _by_prefix(state["tables"], "ProductTable")
     assert table["key_schema"] == [{"AttributeName": "id", "KeyType": "HASH"}], table
     assert table["point_in_time_recovery"] == "ENABLED", table
     done.append(f"table {table['name']}: key id (S), point-in-time recovery on")
+    # A function's logical id is its declaration's construct id and CDK's 8-character hash.
+    declared = {d.construct_id: d for d in definition.functions}
+    grouped: dict[str, int] = {}
     for logical_id, function in sorted(state["functions"].items()):
         assert not function["role_shared_with"], (logical_id, function["role_shared_with"])
         assert function["runtime"] == "python3.13" and function["architectures"] == ["arm64"], function
         if "Hook" not in logical_id:
+            declaration = declared[logical_id[:-8]]
             mounts = [m["LocalMountPath"] for m in function["file_systems"]]
-            expected_mounts = ["/mnt/exports"] if logical_id.startswith(("CatalogExport", "ExportListing")) else []
-            assert function["subnets"] and mounts == expected_mounts, function
+            expected_mounts = [declaration.file_system.mount_path] if declaration.file_system else []
+            assert bool(function["subnets"]) == declaration.in_vpc and mounts == expected_mounts, function
             (version,) = function["aliases"].values()
             assert list(function["aliases"]) == ["live"] and version != "$LATEST", function["aliases"]
+            if declaration.group:  # one line per group stack: a group holds dozens
+                grouped[function["stack"]] = grouped.get(function["stack"], 0) + 1
+                continue
             done.append(f"function {function['name']}: own role, {len(function['subnets'])} private subnets, "
                         f"mounts {mounts or 'nothing'}, alias live -> version {version}")
         else:
             assert not function["subnets"], function
             done.append(f"hook {function['name']}: own role, checks {function['environment']['TARGET_VERSION_ARN']}")
+    done += [f"{stack}: {count} functions, each with its own role and mounts as declared, alias live -> a published version"
+             for stack, count in sorted(grouped.items())]
     done += messaging_checks(state)
-    expected_routes = sorted([r.method, r.path] for d in FUNCTIONS for r in d.api_routes)
+    expected_routes = sorted([r.method, r.path] for d in definition.functions for r in d.api_routes)
     assert state["api_routes"] == expected_routes, state["api_routes"]
     done.append(f"API: the {len(expected_routes)} declared routes")
+    done += grouped_route_checks(state, definition)
     assert state["crud_statuses"] == [201, 200, 200, 204, 404], state["crud_statuses"]
     done.append("handler against the deployed table: create 201, get 200, update 200, delete 204, get 404")
     hook = state["traffic_hook"]
     assert [r["status"] for r in hook["reports"]] == ["Succeeded"], hook
     done.append(f"pre-traffic hook: invoked {hook['invoked'][0]}, reported Succeeded")
+    return done
+
+
+def group_checks(state: dict[str, Any], definition: ServiceDefinition) -> list[str]:
+    """Each group stack deployed before the service stack; each group's routes a nested stack of it."""
+    stage = state["stage"]
+    groups = [f"{stage}-{name}" for name in group_stacks(definition)]
+    expected = [f"{stage}-Network", f"{stage}-Stateful", *groups, f"{stage}-Service"]
+    assert state["creation_order"] == expected, state["creation_order"]
+    assert set(state["stacks"].values()) == {"CREATE_COMPLETE"}, state["stacks"]
+    routed = sorted({d.group for d in definition.functions if d.group and d.api_routes})
+    nested = {child["logical_id"].split("Routes", 1)[0]: child for child in state["nested_stacks"].values()}
+    assert sorted(nested) == [pascal(group) for group in routed], state["nested_stacks"]
+    for child in nested.values():
+        assert child["parent"] == child["root"] == f"{stage}-Service" and child["status"] == "CREATE_COMPLETE", child
+        assert child["tags"] == {"service": definition.name, "stage": stage}, child
+        assert child["resource_types"] == ["AWS::ApiGateway::Method", "AWS::ApiGateway::Resource", "AWS::Lambda::Permission"], child
+    grouped = sum(1 for d in definition.functions if d.group)
+    in_groups = sum(1 for f in state["functions"].values() if f["stack"] in groups)
+    assert in_groups == grouped, (in_groups, grouped)
+    done = [f"stacks created in order: {', '.join(expected)}"]
+    if groups:
+        resources = sum(child["resources"] for child in nested.values())
+        done.append(f"{grouped} functions in {len(groups)} group stacks; their routes in {len(nested)} nested stacks "
+                    f"of {stage}-Service ({resources} resources)")
+    return done
+
+
+def grouped_route_checks(state: dict[str, Any], definition: ServiceDefinition) -> list[str]:
+    """The grouped route on the deployed API invokes its group's function, whose handler answered."""
+    if "grouped_route" not in state:
+        assert not any(d.group and d.api_routes for d in definition.functions), "a grouped route was not exercised"
+        return []
+    grouped = state["grouped_route"]
+    stage = state["stage"]
+    assert grouped["stack"] == f"{stage}-{pascal(grouped['group'])}Functions", grouped
+    assert grouped["alias"] == "live" and grouped["version"] not in (None, "$LATEST"), grouped
+    route = grouped["route"]
+    assert route["status"] != 403, route  # API Gateway's answer for a route it does not have
+    if route["status"] >= 400:
+        # An error in the function's own shape, carrying the event's request id: its handler answered.
+        assert route["body"]["error"]["request_id"] == route["request_id"], route
+    done = [(f"{grouped['method']} {grouped['path']} on the deployed API -> {grouped['function']}:live "
+             f"({grouped['stack']}); its handler {grouped['handler']} answered {route['status']}")]
+    if "table_read" in grouped:
+        assert grouped["table_read"]["status"] == 200, grouped["table_read"]
+        done.append(f"with its deployed environment it read table {grouped['environment']['PRODUCT_TABLE_NAME']}: 200")
     return done
 
 
@@ -278,7 +453,8 @@ def destroyed_state(deployment: Any) -> dict[str, Any]:
 def destroy_checks(deployment_stage: str, protected: dict[str, bool], after: dict[str, Any]) -> list[str]:
     """Unprotected stacks are gone; a protected stack stays; the retained table and file system are there."""
     live = set(after["live_stacks"])
-    names = [f"{deployment_stage}-{s}" for s in ("Service", "Stateful", "Network")]
+    # Every stack of the stage that existed before destroy, group and nested stacks included.
+    names = sorted(protected)
     assert f"{deployment_stage}-Service" not in live, live
     if protected.get(f"{deployment_stage}-Stateful"):
         assert f"{deployment_stage}-Stateful" in live, "a termination-protected stack was deleted"

@@ -2,11 +2,14 @@
 
     make serve                       # API on http://127.0.0.1:8080/prod/product, emulator endpoint printed
     python -m devtools.local.serve --port 9000 --emulator-port 4566 --template cdk.out/assembly-dev/devService....template.json
+    python -m devtools.local.serve --template /tmp/scale/assembly-dev/devService....template.json   # any assembly
 
-Requests become API Gateway REST proxy events for the routes of the synthesized API (read from its
-template) and go to the real handler of the function each route integrates with (its ``Handler``, as
-synthesized). Like API Gateway, a path or method the API does not define is answered 403
-``MISSING_AUTHENTICATION_TOKEN``. The methods the API's Cognito authorizer guards need an ID token of
+Requests become API Gateway REST proxy events for the routes of the synthesized API and go to the
+real handler of the function each route integrates with (its ``Handler``, as synthesized). The API is
+read from the Service template with the nested stacks that hold function groups' routes, and the
+group stacks whose aliases those routes invoke (devtools/local/api_template.py), so a grouped
+function's routes serve like any other. Like API Gateway, a path or method the API does not define
+is answered 403 ``MISSING_AUTHENTICATION_TOKEN``. The methods the API's Cognito authorizer guards need an ID token of
 a user pool created on the emulator (devtools/local/auth.py): `make serve` creates the user
 ``local-user@example.com`` and prints a ready-made ``Authorization`` header; without a valid token
 the answer is a 401 shaped like the API's UNAUTHORIZED gateway response. The other methods, and every
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from devtools.local.api_template import load_api_template, service_template
 from devtools.local.events import match_resource, rest_event
 from devtools.local.runtime import LocalLambdaContext, reset_runtime_caches
 from devtools.synth import ROOT
@@ -60,15 +64,22 @@ def resource_path_resolver(template: dict[str, Any]) -> Callable[[Any], str]:
 def api_routes(template: dict[str, Any]) -> tuple[str, dict[str, dict[str, str]]]:
     """The stage name and {resource path: {method: handler}} of the REST API in a synthesized template.
 
-    The handler is the ``Handler`` of the function whose alias the method integrates with.
+    The handler is the ``Handler`` of the function whose alias the method integrates with. For a
+    stage with function groups, pass the template ``load_api_template`` returns (methods and aliases
+    of every stack inlined).
     """
     resources = template["Resources"]
     path_of = resource_path_resolver(template)
 
     def handler_of_method(props: dict[str, Any]) -> str:
         parts = props["Integration"]["Uri"]["Fn::Join"][1]
-        (alias_id,) = [p["Ref"] for p in parts if isinstance(p, dict) and p.get("Ref") in resources]
-        function_id = resources[alias_id]["Properties"]["FunctionName"]["Ref"]
+        aliases = [p["Ref"] for p in parts if isinstance(p, dict) and p.get("Ref") in resources]
+        if len(aliases) != 1:
+            raise ValueError(
+                f"{props['HttpMethod']} {path_of(props['ResourceId']) or '/'} integrates with no function of this "
+                f"template ({parts[1:-1]}): read the template with load_api_template from inside its assembly"
+            )
+        function_id = resources[aliases[0]]["Properties"]["FunctionName"]["Ref"]
         return resources[function_id]["Properties"]["Handler"]
 
     routes: dict[str, dict[str, str]] = {}
@@ -155,10 +166,10 @@ def gateway_validation_error(schema: dict[str, Any], body: str | None, content_t
 
 
 def default_template() -> Path:
-    found = sorted(ROOT.glob("cdk.out/assembly-dev/*Service*.template.json"))
-    if not found:
-        raise SystemExit("no synthesized dev service template in cdk.out/: run `make synth` first")
-    return found[0]
+    try:
+        return service_template(ROOT / "cdk.out" / "assembly-dev")
+    except FileNotFoundError:
+        raise SystemExit("no synthesized dev service template in cdk.out/: run `make synth` first") from None
 
 
 def local_credentials(endpoint: str | None = None) -> dict[str, str]:
@@ -305,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", type=Path, default=None, help="synthesized service template (default: dev)")
     parser.add_argument("--no-auth", action="store_true", help="treat every request as authorized (no token needed)")
     args = parser.parse_args(argv)
-    template = json.loads((args.template or default_template()).read_text())
+    template = load_api_template(args.template or default_template())
     stage, routes = api_routes(template)
     os.environ.update(cors_environment(template))
     # Started from a background job, a process inherits SIGINT as ignored; Ctrl-C must always stop us.

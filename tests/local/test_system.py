@@ -13,6 +13,7 @@ import urllib.request
 import boto3
 import pytest
 
+from devtools.local.api_template import service_template
 from tests.conftest import ROOT
 
 ITEM = {"name": "Mug", "price": "4.20", "currency": "EUR", "category": "kitchen"}
@@ -28,7 +29,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(synthesized):
-    template = next((synthesized.outdir / "assembly-dev").glob("*Service*.template.json"))
+    template = service_template(synthesized.outdir / "assembly-dev")  # never a nested stack's template
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.local.serve", "--port", str(port), "--template", str(template)],
