@@ -38,7 +38,7 @@ def deployed(scaled_run) -> dict:
 
 def test_the_group_stacks_deploy_after_stateful_and_before_the_service(deployed):
     assert GROUP_STACKS == ["dev-Bench0Functions", "dev-Bench1Functions"]
-    assert deployed["creation_order"] == ["dev-Network", "dev-Stateful", *GROUP_STACKS, "dev-Service"]
+    assert deployed["creation_order"] == ["dev-Alarms", "dev-Network", "dev-Stateful", *GROUP_STACKS, "dev-Service"]
     assert set(deployed["stacks"].values()) == {"CREATE_COMPLETE"}
 
 

@@ -356,7 +356,9 @@ def group_checks(state: dict[str, Any], definition: ServiceDefinition) -> list[s
     """Each group stack deployed before the service stack; each group's routes a nested stack of it."""
     stage = state["stage"]
     groups = [f"{stage}-{name}" for name in group_stacks(definition)]
-    expected = [f"{stage}-Network", f"{stage}-Stateful", *groups, f"{stage}-Service"]
+    # The alarm topic first (every stack's alarms notify it), unless the stage notifies nobody.
+    alarms = [f"{stage}-Alarms"] if f"{stage}-Alarms" in state["creation_order"] else []
+    expected = [*alarms, f"{stage}-Network", f"{stage}-Stateful", *groups, f"{stage}-Service"]
     assert state["creation_order"] == expected, state["creation_order"]
     assert set(state["stacks"].values()) == {"CREATE_COMPLETE"}, state["stacks"]
     routed = sorted({d.group for d in definition.functions if d.group and d.api_routes})
