@@ -65,9 +65,10 @@ class BackgroundDeploys:
 
     STAGES = ("dev", "prod")
 
-    def __init__(self, runs: dict[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(self, runs: dict[str, tuple[str, ...]] | None = None, niceness: int = 0) -> None:
         # Run name -> local_deploy arguments (default: each stage of cdk.json).
         self.runs = runs or {stage: ("--stage", stage) for stage in self.STAGES}
+        self.niceness = niceness
         self.results: dict[str, subprocess.CompletedProcess] = {}
         self.workdir = Path(tempfile.mkdtemp(prefix="deploy-local-state."))
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -78,7 +79,8 @@ class BackgroundDeploys:
     def _run(self) -> None:
         for stage, args in self.runs.items():
             self.results[stage] = subprocess.run(
-                [sys.executable, "-m", "devtools.emulator.local_deploy", *args,
+                [*(["nice", "-n", str(self.niceness)] if self.niceness else []),
+                 sys.executable, "-m", "devtools.emulator.local_deploy", *args,
                  "--state-file", str(self.state_file(stage))],
                 check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
             )
@@ -92,10 +94,20 @@ class BackgroundDeploys:
 
 
 DEPLOYS = BackgroundDeploys()
-# The dev stage of bench/scaling_app.py with 60 functions (two group stacks, nested route stacks), in a
-# thread of its own beside the stages' deploys (tests/test_deploy_local_groups.py).
+# The dev stage of bench/scaling_app.py with 60 functions (two group stacks, nested route stacks) for
+# tests/test_deploy_local_groups.py, in a thread of its own. Niced, it takes the CPU the rest of the
+# suite leaves idle instead of slowing the tests that run in this process (on 2 cores, a fourth busy
+# process took ~20 s more of wall time), and its tests run last (pytest_collection_modifyitems).
 SCALED_FUNCTIONS = 60
-SCALED_DEPLOY = BackgroundDeploys({"scaled": ("--functions", str(SCALED_FUNCTIONS))})
+SCALED_DEPLOY = BackgroundDeploys({"scaled": ("--functions", str(SCALED_FUNCTIONS))}, niceness=10)
+
+
+def uses_scaled_deploy(item: pytest.Item) -> bool:
+    return "scaled_run" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=uses_scaled_deploy)  # stable: the others keep their order
 
 
 class BackgroundScale:
@@ -141,9 +153,10 @@ SCALE = BackgroundScale()
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     # The integration tests wait on deploys that took ~27 s, the scale tests on two ~5 s syntheses:
-    # start them before the first test runs. The 60-function deploy (~15 s) has a thread of its own so
-    # that it overlaps the stages' deploys instead of following them.
-    scaled = [item for item in session.items if "scaled_run" in getattr(item, "fixturenames", ())]
+    # start them before the first test runs (none when only collecting: nothing would wait for them).
+    if session.config.option.collectonly:
+        return
+    scaled = [item for item in session.items if uses_scaled_deploy(item)]
     if any(item.get_closest_marker("integration") for item in session.items if item not in scaled):
         DEPLOYS.thread.start()
     if scaled:

@@ -40,7 +40,7 @@ GROUPED_SYNTH = BackgroundGroupedSynth()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if any(FIXTURE in getattr(item, "fixturenames", ()) for item in session.items):
+    if not session.config.option.collectonly and any(FIXTURE in getattr(item, "fixturenames", ()) for item in session.items):
         GROUPED_SYNTH.start()
 
 
