@@ -62,8 +62,9 @@ bench: setup
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m bench.run $(BENCH_ARGS)
 
 # Bootstrap, deploy, smoke-test and destroy a stage against moto on localhost (STAGE=prod for prod).
+# BASE=<git revision>: deploy the stage as it was there, then upgrade it in place to the working tree.
 deploy-local: setup
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.local_deploy --stage $(or $(STAGE),dev)
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.$(if $(BASE),upgrade --base $(BASE),local_deploy) --stage $(or $(STAGE),dev)
 
 serve: synth
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.local.serve $(SERVE_ARGS)
