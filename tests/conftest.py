@@ -194,7 +194,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if upgrade:
         # With the stages' deploys' tests selected too, the upgrade (~15 s) runs after those deploys: one
         # deploy at a time beside the suite kept make test ~4 s shorter on 2 cores than both at once.
-        if any(item.get_closest_marker("integration") for item in session.items if item not in upgrade):
+        started = DEPLOYS.thread.ident is not None
+        if started and any(item.get_closest_marker("integration") for item in session.items if item not in upgrade):
             UPGRADE.after = DEPLOYS.thread
         UPGRADE.thread.start()
 
