@@ -63,9 +63,10 @@ bench: setup
 
 # Bootstrap, deploy, smoke-test and destroy a stage against moto on localhost (STAGE=prod for prod).
 # FUNCTIONS=60: the dev stage of bench/scaling_app.py instead (function groups, nested route stacks).
+# BASE=<git revision>: deploy the stage as it was there, then upgrade it in place to the working tree.
 deploy-local: setup
-	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.local_deploy --stage $(or $(STAGE),dev) \
-		$(if $(FUNCTIONS),--functions $(FUNCTIONS))
+	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.$(if $(BASE),upgrade --base $(BASE),local_deploy) \
+		--stage $(or $(STAGE),dev) $(if $(FUNCTIONS),--functions $(FUNCTIONS))
 
 serve: synth
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.local.serve $(SERVE_ARGS)

@@ -151,6 +151,56 @@ class BackgroundScale:
 SCALE = BackgroundScale()
 
 
+def upgrade_base() -> tuple[str, str]:
+    """(commit, why) of the revision the upgrade test deploys first: the newest commit before HEAD that changed
+    the catalog's definition, so the update has something to change, if it still builds with this venv and
+    node_modules (the same lockfiles as the working tree); else the commit that last changed the lockfiles
+    (the oldest that has them), else HEAD (in a shallow clone, say)."""
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+    locks = ("uv.lock", "package-lock.json")
+    changed = git("log", "--format=%H", "-n", "1", "HEAD~1", "--", "services/product_catalog/definition.py").stdout.strip()
+    if changed and git("diff", "--quiet", changed, "--", *locks).returncode == 0:
+        return changed, "the last earlier change to services/product_catalog/definition.py"
+    locked = git("log", "--format=%H", "-n", "1", "HEAD", "--", *locks).stdout.strip()
+    if locked and git("diff", "--quiet", locked, "--", *locks).returncode == 0:
+        return locked, "the last change to the lockfiles"
+    return git("rev-parse", "HEAD").stdout.strip(), "HEAD (no earlier revision shares the lockfiles)"
+
+
+class BackgroundUpgrade:
+    """`make deploy-local BASE=<upgrade_base()>` for the dev stage, in a thread while other tests run (after the
+    thread ``after``, if set): it writes what it read back from the emulator (--state-file), and
+    tests/test_deploy_local_upgrade.py asserts on that."""
+
+    def __init__(self) -> None:
+        self.state_file = Path(tempfile.mkdtemp(prefix="deploy-local-upgrade-state.")) / "dev.json"
+        self.base: tuple[str, str] = ("", "")
+        self.results: list[subprocess.CompletedProcess] = []
+        self.after: threading.Thread | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        if self.after is not None:
+            self.after.join()
+        self.base = upgrade_base()
+        self.results.append(subprocess.run(
+            [sys.executable, "-m", "devtools.emulator.upgrade", "--base", self.base[0], "--stage", "dev",
+             "--state-file", str(self.state_file)],
+            check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
+        ))
+
+    def result(self) -> tuple[subprocess.CompletedProcess, dict[str, Any]]:
+        if not self.thread.is_alive() and not self.results:
+            self.thread.start()
+        self.thread.join(timeout=900)
+        return self.results[0], json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+
+
+UPGRADE = BackgroundUpgrade()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     # The integration tests wait on deploys that took ~27 s, the scale tests on two ~5 s syntheses:
     # start them before the first test runs (none when only collecting: nothing would wait for them).
@@ -163,6 +213,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         SCALED_DEPLOY.thread.start()
     if any(item.get_closest_marker("scale") for item in session.items):
         SCALE.thread.start()
+    upgrade = [item for item in session.items if "upgrade_run" in getattr(item, "fixturenames", ())]
+    if upgrade:
+        # With the stages' deploys' tests selected too, the upgrade (~15 s) runs after those deploys: one
+        # deploy at a time beside the suite kept make test ~4 s shorter on 2 cores than both at once.
+        started = DEPLOYS.thread.ident is not None
+        if started and any(item.get_closest_marker("integration") for item in session.items if item not in upgrade):
+            UPGRADE.after = DEPLOYS.thread
+        UPGRADE.thread.start()
 
 
 def assembly_templates(*outdirs: Path) -> list[Path]:

@@ -3,7 +3,8 @@
 devtools.local (make serve) and devtools.review (make review) are unrelated tools: neither imports the
 other. The emulator deploy drives the handlers as make serve does, so it may use devtools.local.
 devtools.synth is shared and imports no package. What the app is built from (app.py, stacks/,
-constructs/) imports no devtools module. No module imports a command line, and there is no cycle.
+constructs/) imports no devtools module. No module imports a command line, but the upgrade (make
+deploy-local BASE=<rev>), which is deploy-local run twice, and there is no cycle.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ ALLOWED = {
     "review": {"synth"},
     "emulator": {"synth", "local"},
 }
-COMMAND_LINES = {"devtools.review.cli", "devtools.local.invoke", "devtools.emulator.local_deploy"}
+COMMAND_LINES = {"devtools.review.cli", "devtools.local.invoke", "devtools.emulator.local_deploy", "devtools.emulator.upgrade"}
+# The one exception: the upgrade deploys with local_deploy's deployments on its emulator, twice.
+EXTENDS = {"devtools.emulator.upgrade": {"devtools.emulator.local_deploy"}}
 
 
 def module_name(path: Path) -> str:
@@ -89,7 +92,8 @@ def test_the_app_stacks_and_constructs_import_no_devtools_module():
 
 def test_no_devtools_module_imports_a_command_line():
     assert COMMAND_LINES <= set(DEVTOOLS)
-    assert sorted((module, target) for module, targets in GRAPH.items() for target in targets & COMMAND_LINES) == []
+    assert sorted((module, target) for module, targets in GRAPH.items()
+                  for target in targets & COMMAND_LINES - EXTENDS.get(module, set())) == []
 
 
 def test_the_devtools_modules_have_no_import_cycle():
