@@ -55,7 +55,8 @@ def grouped_api(api_template, dynamodb, tmp_path, monkeypatch):
     (exports / "manifest.json").write_text(json.dumps([MANIFEST_ENTRY]))
     monkeypatch.setenv("FILE_SYSTEM_PATH", str(tmp_path))
     server = serve(api_template, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polling every 50 ms, shutdown() returns at once instead of after up to 0.5 s per test.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/prod"
     server.shutdown()
