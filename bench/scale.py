@@ -24,6 +24,7 @@ from stacks.budgets import (
     RESOURCES_PER_TEMPLATE,
     TEMPLATE_BYTES,
     assembly_budget_errors,
+    nested_template_files,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,16 +76,9 @@ def assembly_figures(outdir: Path) -> dict[str, object]:
         if artifact["type"] != "aws:cloudformation:stack":
             continue
         total = measure(assembly / artifact["properties"]["templateFile"])
-        # A stack's nested templates are file assets of its own asset manifest (one of its dependencies).
-        for dependency in artifact.get("dependencies", []):
-            if artifacts.get(dependency, {}).get("type") != "cdk:asset-manifest":
-                continue
-            assets = json.loads((assembly / artifacts[dependency]["properties"]["file"]).read_text())
-            for asset in assets.get("files", {}).values():
-                source = asset["source"].get("path", "")
-                if source.endswith(".nested.template.json"):
-                    total += measure(assembly / source)
-                    nested_count += 1
+        for path in nested_template_files(assembly, artifact["properties"]["templateFile"]).values():
+            total += measure(path)
+            nested_count += 1
         operations[artifact.get("displayName") or artifact["properties"]["stackName"]] = total
     # A template no stack owns would be missing from the per-operation figures without anyone noticing.
     unowned = sorted({p.name for p in assembly.glob("*.template.json")} - set(templates))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -14,6 +14,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from catalog_constructs.errors import InvalidPropError
 from catalog_constructs.failure_queue import FailureQueue
 from catalog_constructs.nag import acknowledge
+from catalog_constructs.retained_key import retained_key
 
 from constructs import Construct
 
@@ -64,14 +65,7 @@ class AlarmTopic(Construct):
         else:
             stack = Stack.of(self)
             topic_arn = stack.format_arn(service="sns", resource=topic_name)
-            self.key = kms.Key(
-                self,
-                "Key",
-                description=f"Encrypts the alarm topic {topic_name}",
-                enable_key_rotation=True,
-                removal_policy=RemovalPolicy.RETAIN,
-                pending_window=Duration.days(30),
-            )
+            self.key = retained_key(self, "Key", description=f"Encrypts the alarm topic {topic_name}")
             self.key.add_to_resource_policy(iam.PolicyStatement(
                 sid="CloudWatchAlarmsPublishToTheAlarmTopic",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],

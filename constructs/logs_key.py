@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from catalog_constructs.errors import InvalidPropError
+from catalog_constructs.retained_key import retained_key
 
 from constructs import Construct
 
@@ -31,14 +31,7 @@ class LogsKey(Construct):
             raise InvalidPropError("log_group_prefix", log_group_prefix, "a log group name prefix such as /orders/prod/")
         super().__init__(scope, construct_id)
         self.prefix = log_group_prefix
-        self.key = kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the log groups under {log_group_prefix}",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-            pending_window=Duration.days(30),
-        )
+        self.key = retained_key(self, "Key", description=f"Encrypts the log groups under {log_group_prefix}")
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchLogsForTheStageLogGroupsOnly",

@@ -42,19 +42,16 @@ def read_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
 
 
 def _nested_templates(outdir: Path, name: str, template_file: str, template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """A stack's nested stacks' templates (assets of the stack), as ``<stack>/<nested construct id>``."""
-    assets = outdir / template_file.replace(".template.json", ".assets.json")
-    if not assets.is_file():
-        return {}
+    """A stack's nested stacks' templates, as ``<stack>/<nested construct id>``."""
+    from stacks.budgets import nested_template_files
+
     nested_stacks = {lid: json.dumps(r["Properties"].get("TemplateURL")) for lid, r in template.get("Resources", {}).items()
                      if r["Type"] == "AWS::CloudFormation::Stack"}
     found = {}
-    for asset_hash, asset in json.loads(assets.read_text()).get("files", {}).items():
-        source = asset["source"].get("path", "")
-        if source.endswith(".nested.template.json"):
-            (logical_id,) = [lid for lid, url in nested_stacks.items() if asset_hash in url]
-            # CDK names the resource <id>NestedStack<id>NestedStackResource<hash>: the id is the stack's name.
-            found[f"{name}/{logical_id.split('NestedStack', 1)[0]}"] = json.loads((outdir / source).read_text())
+    for asset_hash, path in nested_template_files(outdir, template_file).items():
+        (logical_id,) = [lid for lid, url in nested_stacks.items() if asset_hash in url]
+        # CDK names the resource <id>NestedStack<id>NestedStackResource<hash>: the id is the stack's name.
+        found[f"{name}/{logical_id.split('NestedStack', 1)[0]}"] = json.loads(path.read_text())
     return found
 
 

@@ -87,13 +87,20 @@ def _stack_errors(assembly: Path, name: str, template_file: str) -> list[str]:
     return errors
 
 
+def nested_template_files(assembly: Path, template_file: str) -> dict[str, Path]:
+    """A stack's nested stacks' template files, by asset hash: CDK writes them as file assets of the stack,
+    listed in its ``.assets.json`` (the hash is also in the nested stack resource's TemplateURL)."""
+    assets = assembly / template_file.replace(".template.json", ".assets.json")
+    if not assets.is_file():
+        return {}
+    return {
+        asset_hash: assembly / asset["source"]["path"]
+        for asset_hash, asset in json.loads(assets.read_text()).get("files", {}).items()
+        if asset["source"].get("path", "").endswith(".nested.template.json")
+    }
+
+
 def _templates_of(assembly: Path, name: str, template: Path) -> list[tuple[str, Path]]:
-    """A stack's template and its nested stacks' templates: the nested ones are assets of the top-level stack."""
-    found = [(name, template)]
-    assets = template.with_name(template.name.replace(".template.json", ".assets.json"))
-    if assets.is_file():
-        for asset in json.loads(assets.read_text()).get("files", {}).values():
-            source = asset["source"].get("path", "")
-            if source.endswith(".nested.template.json"):
-                found.append((f"{name}/{source.removesuffix('.nested.template.json')}", assembly / source))
-    return found
+    """A stack's template and its nested stacks' templates."""
+    nested = nested_template_files(assembly, template.name)
+    return [(name, template)] + [(f"{name}/{path.name.removesuffix('.nested.template.json')}", path) for path in nested.values()]

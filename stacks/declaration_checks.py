@@ -116,17 +116,13 @@ def _check_placement(definition: ServiceDefinition, consumers: dict[str, str]) -
 def _check_route_paths(definition: ServiceDefinition) -> None:
     """A path's API resources belong to one stack: the service stack's routes own every path they use, and
     each other path belongs to the one group whose routes use it."""
-    def prefixes(path: str) -> list[str]:
-        parts = path.strip("/").split("/")
-        return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
-
-    root_owned = {p for d in definition.api_functions if d.group is None for r in d.api_routes for p in prefixes(r.path)}
+    root_owned = {p for d in definition.api_functions if d.group is None for r in d.api_routes for p in path_prefixes(r.path)}
     owners: dict[str, str] = {}
     for declaration in definition.api_functions:
         if declaration.group is None:
             continue
         for route in declaration.api_routes:
-            for prefix in prefixes(route.path):
+            for prefix in path_prefixes(route.path):
                 if prefix in root_owned:
                     continue
                 owner = owners.setdefault(prefix, declaration.group)
@@ -150,14 +146,15 @@ def _check_subscriptions(definition: ServiceDefinition, consumed: set[str]) -> N
             raise DeclarationError(f"{field}.queue", subscription.queue, "a queue name used by nothing else")
 
 
+def path_prefixes(path: str) -> list[str]:
+    """``/orders/{id}`` -> ``["/orders", "/orders/{id}"]``: the API resources a route's path needs."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
 def api_resource_paths(definition: ServiceDefinition) -> set[str]:
     """Every resource (path) the REST API has: the root and each prefix of each route's path."""
-    paths = {"/"}
-    for declaration in definition.api_functions:
-        for route in declaration.api_routes:
-            parts = route.path.strip("/").split("/")
-            paths.update("/" + "/".join(parts[: i + 1]) for i in range(len(parts)))
-    return paths
+    return {"/"} | {p for d in definition.api_functions for r in d.api_routes for p in path_prefixes(r.path)}
 
 
 def check_stage_settings(definition: ServiceDefinition, config: StageConfig) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_efs as efs
-from aws_cdk import aws_kms as kms
+from catalog_constructs.retained_key import retained_key
 from catalog_constructs.retained_table import GlobalIndex, ProvisionedCapacity, RetainedTable
 from catalog_constructs.service_network import ServiceNetwork
 from catalog_constructs.shared_file_system import SharedFileSystem
@@ -45,14 +45,7 @@ class StatefulStack(Stack):
         super().__init__(scope, construct_id, termination_protection=config.termination_protection, **kwargs)
         data = config.data
         self.encryption_key = (
-            kms.Key(
-                self,
-                "DataKey",
-                description=f"Encrypts the {definition.name.replace('-', ' ')} tables",
-                enable_key_rotation=True,
-                removal_policy=RemovalPolicy.RETAIN,
-                pending_window=Duration.days(30),
-            )
+            retained_key(self, "DataKey", description=f"Encrypts the {definition.name.replace('-', ' ')} tables")
             if data.customer_managed_key
             else None
         )
