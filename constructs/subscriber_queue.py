@@ -48,6 +48,8 @@ class SubscriberQueue(Construct):
         check_int_range("max_receive_count", max_receive_count, (1, 1000), "receipts")
         check_int_range("visibility_timeout_seconds", visibility_timeout_seconds, (0, 43_200), "seconds")
         super().__init__(scope, construct_id)
+        self.max_receive_count = max_receive_count
+        self.visibility_timeout = Duration.seconds(visibility_timeout_seconds)
         self.dead_letter = FailureQueue(
             self, "DeadLetter", purpose=f"events received {max_receive_count} times or undeliverable"
         )

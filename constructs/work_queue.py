@@ -49,6 +49,7 @@ class WorkQueue(Construct):
         visibility = VISIBILITY_PER_TIMEOUT * consumer_timeout_seconds + batching_window_seconds
         super().__init__(scope, construct_id)
         self.max_receive_count = max_receive_count
+        self.visibility_timeout = Duration.seconds(visibility)
         self.dead_letter = FailureQueue(
             self, "DeadLetter", purpose=f"messages received {max_receive_count} times", encryption_key=encryption_key
         )

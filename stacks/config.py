@@ -59,8 +59,39 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+# The operational alarm kinds a stage may turn off (cost and noise). Release alarms (a new version's
+# errors and throttles, the API's 5XX rate) and not-empty alarms of dead-letter and failure queues
+# cannot be: rollback and "nothing is lost" depend on them.
+ALARM_KINDS = (
+    "function_duration", "function_async", "stream_iterator_age", "queue_age",
+    "table_throttles", "table_errors", "api_latency", "api_4xx", "file_system",
+)
+
+
+class AlarmThresholds(Settings):
+    """Stage defaults of the operational alarms (after AWS's recommended alarms where it gives a value)."""
+
+    # A function's p90 duration over 15 minutes, as a share of its timeout (functions.<name> may override).
+    duration_percent_of_timeout: Annotated[int, Field(ge=1, le=100)] = 90
+    # A stream consumer's oldest record at the end of its batch, 5 minutes running.
+    iterator_age_seconds: Annotated[int, Field(ge=1, le=604_800)] = 60
+    # A queue's oldest message, 5 minutes running; null derives it from the consumer: the time in which
+    # every message is either processed or dead-lettered (visibility timeout x receive count).
+    queue_age_seconds: Annotated[int, Field(ge=60, le=1_209_600)] | None = None
+    # Read plus write throttle events of a table (its indexes included) in 5 minutes.
+    table_throttled_requests: Annotated[int, Field(ge=1, le=1_000_000)] = 10
+    # The API's p90 latency over 15 minutes, in milliseconds (API Gateway gives up at 29,000).
+    api_latency_p90_ms: Annotated[int, Field(ge=10, le=29_000)] = 2_500
+    # The API's share of requests answered 4XX over 15 minutes: far above a normal rate of client errors.
+    api_4xx_rate: Annotated[float, Field(gt=0, le=1, strict=False)] = 0.25
+    # The file system's I/O against its performance mode's limit (PercentIOLimit), 15 minutes running.
+    file_system_percent_io_limit: Annotated[int, Field(ge=1, le=100)] = 90
+    # With bursting throughput: the burst credits left, in GiB (about an hour of bursting at 100 MiB/s is 350).
+    file_system_burst_credits_gib: Annotated[int, Field(ge=1, le=10_000)] = 350
+
+
 class AlarmsConfig(Settings):
-    """Who is told when an alarm of the stage fires (and clears)."""
+    """Who is told when an alarm of the stage fires (and clears), and which alarms the stage has."""
 
     emails: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = ()
     https_endpoints: tuple[Annotated[str, Field(pattern=r"^https://\S+$")], ...] = ()
@@ -68,6 +99,16 @@ class AlarmsConfig(Settings):
     topic_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")] | None = None
     # The only way for a stage to tell nobody: said explicitly.
     notify_nobody: bool = False
+    # Operational alarm kinds this stage goes without (e.g. api_4xx in dev).
+    off: tuple[Annotated[str, _one_of(ALARM_KINDS)], ...] = ()
+    thresholds: AlarmThresholds = AlarmThresholds()
+    # A CloudWatch dashboard per function stack (the service stack's covers the API and tables too).
+    dashboards: bool = True
+
+    def has(self, kind: str) -> bool:
+        """Whether the stage has the operational alarms of ``kind``."""
+        assert kind in ALARM_KINDS, kind
+        return kind not in self.off
 
     @model_validator(mode="after")
     def _someone_is_told(self) -> AlarmsConfig:
@@ -147,6 +188,8 @@ class FunctionSettings(Settings):
     deployment_config: Annotated[str, _checked_by(check_deployment_config)] | None = None
     alarm_errors_per_minute: Annotated[int, Field(ge=1, le=10_000)] | None = None
     alarm_throttles_per_minute: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    # The function's p90 duration alarm, as a share of its timeout (default: alarms.thresholds).
+    alarm_duration_percent_of_timeout: Annotated[int, Field(ge=1, le=100)] | None = None
     # A schedule expression (cron(...)/rate(...)) replacing the declared one, or "off"; only for
     # functions declared with a schedule trigger.
     schedule: Annotated[str, Field(pattern=r"^(off|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$")] | None = None

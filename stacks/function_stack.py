@@ -41,6 +41,7 @@ from stacks.function_declaration import AsyncInvocation, FunctionDeclaration, Tr
 from stacks.function_props import function_props
 from stacks.retention import retention
 from stacks.service_definition import ServiceDefinition
+from stacks.stack_monitoring import StackMonitoring
 from stacks.stateful_stack import StatefulStack
 from stacks.triggers import ApiRoute
 
@@ -78,6 +79,7 @@ class FunctionStack(Stack):
         logs_key: LogsKey | None = None,
         api_name: str | None = None,
         alarm_topic: AlarmTopic | None = None,
+        finish: bool = True,
         **kwargs,
     ) -> None:
         """
@@ -92,6 +94,8 @@ class FunctionStack(Stack):
             functions (default none: the stack holds the API, which brings its own alarm).
         :param alarm_topic: told when any alarm of this stack fires and clears (default none: the stage
             said it notifies nobody).
+        :param finish: notify and show the stack's alarms once built (default); a subclass that adds
+            more calls ``_finish`` itself.
         """
         super().__init__(scope, construct_id, **kwargs)
         functions = [d for d in definition.functions if d.group == group]
@@ -133,6 +137,7 @@ class FunctionStack(Stack):
         for declaration in functions:
             with config_section(f"functions.{declaration.name}"):
                 self.functions[declaration.name] = self._generate(declaration, self._settings[declaration.name])
+        self._release_alarms: list[cloudwatch.Alarm] = []
         if api_name is not None and self._api_facing:
             # The API lives in the service stack; this group's functions watch its 5XX rate by name.
             alarm = server_error_rate_alarm(
@@ -141,13 +146,39 @@ class FunctionStack(Stack):
             )
             for fn in self._api_facing:
                 fn.add_rollback_alarm(alarm)
-            self.notify(alarm)
-        self.notify(
-            *(alarm for fn in self.functions.values() for alarm in fn.alarms),
+            self._release_alarms.append(alarm)
+        self.monitoring = StackMonitoring(
+            self, "Monitoring", config=config.alarms,
+            dashboard_name="-".join((config.name, definition.name, *((group,) if group else ()))),
+            description=(
+                f"Functions of group **{group}** of {definition.name} ({config.name})" if group
+                else f"The API, tables and ungrouped functions of {definition.name} ({config.name})"
+            ),
+        )
+        for declaration in functions:
+            settings = self._settings[declaration.name]
+            self.monitoring.watch_function(
+                declaration, self.functions[declaration.name], timeout=Duration.seconds(settings.timeout_seconds),
+                duration_percent=settings.alarm_duration_percent_of_timeout,
+            )
+        for name, queue in self.queues.items():
+            if queue in self._own_queues:
+                self.monitoring.watch_queue(name, queue)
+        for name, subscriber in self.subscriber_queues.items():
+            self.monitoring.watch_queue(name, subscriber)
+        if finish:
+            self._finish()
+
+    def _finish(self) -> None:
+        """Notify the stage's topic of every alarm of the stack, and show them all on its dashboard."""
+        failure_alarms = [
             *(queue.dead_letter.alarm for queue in self._own_queues),
             *(subscriber.dead_letter.alarm for subscriber in self.subscriber_queues.values()),
             *(failures.alarm for failures in self._failure_queues),
-        )
+        ]
+        release_alarms = [*self._release_alarms, *(alarm for fn in self.functions.values() for alarm in fn.alarms)]
+        self.notify(*release_alarms, *failure_alarms, *self.monitoring.alarms)
+        self.monitoring.finish(other_alarms=[*release_alarms, *failure_alarms])
 
     def notify(self, *alarms: cloudwatch.Alarm) -> None:
         """Tell the stage's alarm topic when these alarms fire and clear."""

@@ -28,7 +28,7 @@ class ServiceStack(FunctionStack):
         :param group_stacks: the stage's group stacks by group name, whose routes this API serves too.
         Other parameters as ``FunctionStack`` (with ``group=None``).
         """
-        super().__init__(*args, group=None, **kwargs)
+        super().__init__(*args, group=None, finish=False, **kwargs)
         self.api: ServiceApi | None = None
         grouped = {group: stack.routes for group, stack in sorted((group_stacks or {}).items()) if stack.routes}
         if self._routes or grouped:
@@ -36,6 +36,16 @@ class ServiceStack(FunctionStack):
             for group, routes in grouped.items():
                 with config_section(f"functions(group={group})"):
                     self.api.add_routes(routes, scope=NestedStack(self, f"{pascal(group)}Routes"))
+            self.monitoring.watch_api(
+                title=self._definition.api.name, api_name=api_name(self._config.name, self._definition),
+                stage_name=self._config.api.stage_name,
+            )
+        # The stage's tables and file system are watched here: this stack exists in every stage.
+        for name, table in self._stateful.tables.items():
+            self.monitoring.watch_table(name, table)
+        if self._stateful.file_system is not None:
+            self.monitoring.watch_file_system(self._stateful.file_system, self._config.file_system)
+        self._finish()
 
     def _rest_api(self, definition: ServiceDefinition, config: StageConfig) -> ServiceApi:
         declared, api = definition.api, config.api
@@ -63,7 +73,7 @@ class ServiceStack(FunctionStack):
             )
         for fn in self._api_facing:
             fn.add_rollback_alarm(rest_api.server_error_alarm)
-        self.notify(rest_api.server_error_alarm)
+        self._release_alarms.append(rest_api.server_error_alarm)
         CfnOutput(self, f"{declared.construct_id}Url", value=rest_api.url, description="Base URL of the API's stage")
         CfnOutput(self, "UserPoolClientId", value=self._stateful.user_pool.client.user_pool_client_id)
         return rest_api

@@ -78,7 +78,15 @@ def generated_stage_settings(dev: dict[str, Any]) -> dict[str, Any]:
     settings = {**dev}
     settings["api"] = {**dev["api"], "authorize_reads": True}
     settings["tables"] = {"product": {"table_name": "product-gen"}}
-    settings["functions"] = {"hourly": {"schedule": "off"}, "nightly": {"deployment_config": "Linear10PercentEvery1Minute"}}
+    settings["functions"] = {
+        "hourly": {"schedule": "off"},
+        "nightly": {"deployment_config": "Linear10PercentEvery1Minute", "alarm_duration_percent_of_timeout": 75},
+    }
+    settings["file_system"] = {**dev["file_system"], "throughput_mode": "bursting"}
+    settings["alarms"] = {
+        **dev["alarms"], "off": ["api_4xx", "table_errors"],
+        "thresholds": {"queue_age_seconds": 1200, "api_latency_p90_ms": 1000, "iterator_age_seconds": 120},
+    }
     return settings
 
 

@@ -141,7 +141,7 @@ def test_routes_served_by_the_handler_are_the_api_routes_of_its_function(templat
 def test_a_5xx_rate_above_the_stage_setting_rolls_back_the_api_function(templates):
     template = templates["prod/Service"]
     alarm_id, alarm = next(
-        (lid, a) for lid, a in resources_of(template, "AWS::CloudWatch::Alarm").items() if a["Properties"]["MetricName"] == "5XXError"
+        (lid, a) for lid, a in resources_of(template, "AWS::CloudWatch::Alarm").items() if a["Properties"].get("MetricName") == "5XXError"
     )
     assert (alarm["Properties"]["Statistic"], alarm["Properties"]["Threshold"]) == ("Average", 0.05)
     groups = {lid: g["Properties"] for lid, g in resources_of(template, "AWS::CodeDeploy::DeploymentGroup").items()}

@@ -91,8 +91,10 @@ def test_adding_a_function_changes_only_that_function_its_routes_and_the_api_dep
     for name in sorted(before):
         added, removed, modified = changed_ids(before[name], after[name])
         if name.startswith("devBench2Functions"):
-            assert all(lid.startswith(ADDED) for lid in added) and added, (name, added)
-            assert (removed, modified) == ([], []), name
+            # Its resources, its duration alarm; and the group's dashboard shows one more function.
+            assert all(lid.startswith((ADDED, f"Monitoring{ADDED}")) for lid in added) and added, (name, added)
+            assert removed == [], name
+            assert {after[name]["Resources"][lid]["Type"] for lid in modified} == {"AWS::CloudWatch::Dashboard"}, name
         elif name.startswith("devServiceBench2Routes"):
             assert added and all(ADDED.removesuffix("Function").lower() in lid.lower() for lid in added), (name, added)
             assert (removed, modified) == ([], []), name
@@ -129,7 +131,9 @@ def test_each_group_function_has_its_own_role_alias_deployment_group_and_alarms(
     count = Counter(r["Type"] for r in group["Resources"].values())
     assert count["AWS::Lambda::Function"] == count["AWS::Lambda::Alias"] == count["AWS::CodeDeploy::DeploymentGroup"] == 40
     assert count["AWS::IAM::Role"] == 40 + 1  # each function's own, and the stack's one CodeDeploy role
-    assert count["AWS::CloudWatch::Alarm"] == 2 * 40 + 1  # errors and throttles per function, the API's 5XX rate
+    # errors and throttles (release) and duration (operational) per function, the API's 5XX rate
+    assert count["AWS::CloudWatch::Alarm"] == 3 * 40 + 1
+    assert count["AWS::CloudWatch::Dashboard"] == 1
 
 
 def test_cfn_lint_reports_nothing_on_a_group_and_its_routes():
@@ -139,8 +143,8 @@ def test_cfn_lint_reports_nothing_on_a_group_and_its_routes():
 
 
 def test_resources_per_function_in_a_group(after):
-    """The per-function cost the README states: ~9 in the group's stack, ~5 in its routes' stack (dev, with CORS)."""
+    """The per-function cost the README states: ~10 in the group's stack, ~5 in its routes' stack (dev, with CORS)."""
     (group,) = [t for name, t in after.items() if name.startswith("devBench0Functions")]
     (routes,) = [t for name, t in after.items() if name.startswith("devServiceBench0Routes")]
-    assert len(group["Resources"]) / 40 < 9.5
+    assert len(group["Resources"]) / 40 < 10.5
     assert len(routes["Resources"]) / 40 <= 5

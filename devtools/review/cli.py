@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.review import snapshots
+from devtools.review.monitoring_cost import cost_markdown, monitoring_costs
 from devtools.review.release_plan import plan_json, plan_markdown, raw_templates_at, release_plan
 from devtools.review.risks import all_risks, unacknowledged
 from devtools.review.template_review import (
@@ -41,6 +42,7 @@ def review(base: dict[str, Any], current: dict[str, Any], *, base_label: str, ra
     moves = find_moves(base, current)
     markdown = review_markdown(base, current, base_label=base_label, risks=risks, open_risks=open_risks,
                                plan_lines=plan_markdown(plan) if plan is not None else None)
+    markdown += "\n" + "\n".join(cost_markdown(base, current))
     data = {
         "base": base_label,
         "blocking": bool(failures or open_risks),
@@ -49,6 +51,7 @@ def review(base: dict[str, Any], current: dict[str, Any], *, base_label: str, ra
         "release_plan": plan_json(plan) if plan is not None else None,
         # A moved resource is in "moves" only, as in the markdown: not also a deletion and an addition in "changes".
         "moves": [move.as_dict() for move in moves],
+        "monitoring": [cost.as_dict() for cost in monitoring_costs(current)],
         "changes": [
             {"stack": c.stack, "logical_id": c.logical_id, "type": c.resource_type, "change": c.kind, "properties": list(c.properties)}
             for c in changes_besides_moves(base, current, moves)
