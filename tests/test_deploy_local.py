@@ -136,3 +136,23 @@ def test_destroy_stops_at_a_termination_protected_stack(run):
     protected = run["protected"][f"{run['stage']}-Stateful"]
     assert protected is (run["stage"] == "prod")
     assert (f"{run['stage']}-Stateful" in run["destroyed"]["live_stacks"]) is protected
+
+
+def test_the_alarm_topic_exists_with_the_stages_subscriptions(run):
+    from devtools.synth import cdk_context
+
+    monitoring = run["deployed"]["monitoring"]
+    emails = cdk_context()["stages"][run["stage"]]["alarms"]["emails"]
+    assert monitoring["topic_arn"].endswith(f":{run['stage']}-{DEFINITION.name}-alarms")
+    assert monitoring["subscriptions"] == [{"protocol": "email", "endpoint": email} for email in emails]
+
+
+def test_every_deployed_alarm_tells_the_topic_on_alarm_and_on_ok(run):
+    monitoring = run["deployed"]["monitoring"]
+    assert len(monitoring["alarms"]) == monitoring["alarm_count"] > 20
+    topic = monitoring["topic_arn"]
+    assert all(alarm == {"alarm_actions": [topic], "ok_actions": [topic]} for alarm in monitoring["alarms"].values())
+
+
+def test_the_stage_dashboard_is_deployed(run):
+    assert run["deployed"]["monitoring"]["dashboards"] == [f"{run['stage']}-{DEFINITION.name}"]

@@ -4,7 +4,7 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
 - it does not know ``Fn::GetStackOutput``, the intrinsic CDK now uses for cross-stack references;
 - it has no CloudFormation model for ``AWS::Lambda::Alias``, ``AWS::ApiGateway::Stage``,
   ``AWS::Cognito::UserPool``/``UserPoolClient``, and skips ``AWS::ApiGateway::Account``/``Authorizer``/
-  ``GatewayResponse``/``RequestValidator``, ``AWS::CloudWatch::Alarm``, ``AWS::CodeDeploy::*``;
+  ``GatewayResponse``/``RequestValidator``, ``AWS::CodeDeploy::*``;
 - it cannot run the Lambda behind a custom resource (that needs Docker);
 - it requires ``IntegrationHttpMethod``/``Uri`` on every API method (CORS ``MOCK`` methods have none);
 - its DynamoDB table model ignores ``PointInTimeRecoverySpecification``, and its Lambda function
@@ -13,7 +13,7 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
   VPC can never be deleted;
 - it deletes stacks that have termination protection;
 - its KMS key model passes tags in the wrong shape (KeyError 'TagKey');
-- it has no CloudFormation model for ``AWS::SNS::Subscription``, ``AWS::SQS::QueuePolicy``,
+- it has no CloudFormation model for ``AWS::CloudWatch::Alarm``, ``AWS::SNS::Subscription``, ``AWS::SQS::QueuePolicy``,
   ``AWS::SNS::TopicPolicy``, ``AWS::Scheduler::Schedule`` and ``AWS::Lambda::EventInvokeConfig``
   (created here through moto's own APIs, so the smoke test can read them back), and an EFS access
   point has no ``Ref``; an event source mapping on an alias reports the version's ARN;
@@ -118,7 +118,6 @@ RECORDED_TYPES = (
     "AWS::ApiGateway::Authorizer",
     "AWS::ApiGateway::GatewayResponse",
     "AWS::ApiGateway::RequestValidator",
-    "AWS::CloudWatch::Alarm",
     "AWS::CodeDeploy::Application",
     "AWS::CodeDeploy::DeploymentGroup",
 )
@@ -262,6 +261,55 @@ class SnsSubscription(_Emulated):
         return subscription.arn
 
 
+class CloudWatchAlarm(_Emulated):
+    """AWS::CloudWatch::Alarm, put in moto's CloudWatch with its actions (Ref is the alarm's name).
+
+    A metric-math alarm keeps its actions and thresholds there but not its expression: nothing
+    evaluates alarms in the emulator, and what is read back is who is told.
+    """
+
+    TYPE = "AWS::CloudWatch::Alarm"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::Alarm"
+
+    @staticmethod
+    def create(props, account_id, region_name, default_id):  # type: ignore[override]
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        name = props.get("AlarmName") or default_id
+        cloudwatch_backends[account_id][region_name].put_metric_alarm(
+            name=name, namespace=props.get("Namespace", ""), metric_name=props.get("MetricName", ""),
+            comparison_operator=props["ComparisonOperator"], evaluation_periods=int(props["EvaluationPeriods"]),
+            period=int(props.get("Period", 60)), threshold=float(props.get("Threshold", 0)),
+            statistic=props.get("Statistic"), extended_statistic=props.get("ExtendedStatistic"),
+            description=props.get("AlarmDescription", ""), dimensions=[
+                {"Name": d["Name"], "Value": str(d["Value"])} for d in props.get("Dimensions", [])
+            ],
+            alarm_actions=list(props.get("AlarmActions", [])), ok_actions=list(props.get("OKActions", [])),
+            treat_missing_data=props.get("TreatMissingData"),
+        )
+        return name
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[override]
+        original_resource.properties = cloudformation_json.get("Properties", {})
+        cls.create(original_resource.properties, account_id, region_name, original_resource.id)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[override]
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "Arn":
+            return f"arn:aws:cloudwatch:{self.region_name}:{self.account_id}:alarm:{self.id}"
+        return self.id
+
+
 class SqsQueuePolicy(_Emulated):
     """AWS::SQS::QueuePolicy, set as each queue's Policy attribute in moto's SQS."""
 
@@ -366,6 +414,7 @@ def install() -> None:
     parsing.clean_json = clean_json
     # moto finds models among CloudFormationModel's direct subclasses only: ours are looked up here.
     emulated = (LambdaAlias, ApiGatewayStage, CognitoUserPool, CognitoUserPoolClient, SnsSubscription, SqsQueuePolicy,
+                CloudWatchAlarm,
                 SnsTopicPolicy, SchedulerSchedule, LambdaEventInvokeConfig)
     models = {model.cloudformation_type(): model for model in emulated}
     models.update({resource_type: _recorded(resource_type) for resource_type in RECORDED_TYPES})

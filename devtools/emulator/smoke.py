@@ -121,7 +121,47 @@ def deployed_state(deployment: Any, definition: ServiceDefinition = DEFINITION) 
         "api_routes": routes,
         "service_resource_types": sorted({r["type"] for r in function_stacks[f"{deployment.stage}-Service"].values()}),
         **messaging_state(deployment, service, functions),
+        "monitoring": monitoring_state(deployment, definition),
     }
+
+
+def monitoring_state(deployment: Any, definition: ServiceDefinition = DEFINITION) -> dict[str, Any]:
+    """The stage's alarm topic and its subscriptions, each alarm's actions, and the dashboards, as deployed."""
+    stage = deployment.stage
+    topics = _of_type(_stack_resources(deployment, "Alarms"), "AWS::SNS::Topic")
+    sns, cloudwatch = deployment.client("sns"), deployment.client("cloudwatch")
+    topic_arn = next(iter(topics.values()), None)
+    subscriptions = (
+        [{"protocol": s["Protocol"], "endpoint": s["Endpoint"]}
+         for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]] if topic_arn else []
+    )
+    stacks = ["Alarms", "Network", "Stateful", "Service", *group_stacks(definition)]
+    alarm_names = {name for stack in stacks for name in _of_type(_stack_resources(deployment, stack), "AWS::CloudWatch::Alarm").values()}
+    alarms = {
+        alarm["AlarmName"]: {"alarm_actions": alarm.get("AlarmActions", []), "ok_actions": alarm.get("OKActions", [])}
+        for page in cloudwatch.get_paginator("describe_alarms").paginate() for alarm in page["MetricAlarms"]
+        if alarm["AlarmName"] in alarm_names
+    }
+    dashboards = sorted(d["DashboardName"] for d in cloudwatch.list_dashboards(DashboardNamePrefix=f"{stage}-")["DashboardEntries"])
+    return {"topic_arn": topic_arn, "subscriptions": subscriptions, "alarm_count": len(alarm_names), "alarms": alarms,
+            "dashboards": dashboards}
+
+
+def monitoring_checks(state: dict[str, Any], definition: ServiceDefinition = DEFINITION) -> list[str]:
+    """The alarm topic exists with its subscriptions; every alarm tells it on ALARM and OK; each function stack has a dashboard."""
+    monitoring, stage = state["monitoring"], state["stage"]
+    topic = monitoring["topic_arn"]
+    assert topic and monitoring["subscriptions"], monitoring
+    assert len(monitoring["alarms"]) == monitoring["alarm_count"] > 0, monitoring["alarm_count"]
+    for name, alarm in monitoring["alarms"].items():
+        assert alarm == {"alarm_actions": [topic], "ok_actions": [topic]}, (name, alarm)
+    expected = sorted({"-".join((stage, definition.name, *((d.group,) if d.group else ()))) for d in definition.functions}
+                      | {f"{stage}-{definition.name}"})
+    assert monitoring["dashboards"] == expected, monitoring["dashboards"]
+    told = ", ".join(f"{s['protocol']} {s['endpoint']}" for s in monitoring["subscriptions"])
+    return [f"alarm topic {topic.rsplit(':', 1)[1]}: subscribed {told}",
+            f"alarms: all {monitoring['alarm_count']} tell the topic on ALARM and OK",
+            f"dashboards: {', '.join(monitoring['dashboards'])}"]
 
 
 def _api_resources(deployment: Any, api_id: str) -> list[dict[str, Any]]:
@@ -340,6 +380,7 @@ def smoke_checks(state: dict[str, Any], definition: ServiceDefinition = DEFINITI
     done += [f"{stack}: {count} functions, each with its own role and mounts as declared, alias live -> a published version"
              for stack, count in sorted(grouped.items())]
     done += messaging_checks(state)
+    done += monitoring_checks(state, definition)
     expected_routes = sorted([r.method, r.path] for d in definition.functions for r in d.api_routes)
     assert state["api_routes"] == expected_routes, state["api_routes"]
     done.append(f"API: the {len(expected_routes)} declared routes")
