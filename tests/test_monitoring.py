@@ -249,3 +249,22 @@ def test_a_stage_without_dashboards_has_no_dashboard_and_no_url():
     assert resources_of(template, "AWS::CloudWatch::Dashboard") == {}
     assert "Outputs" not in template
     assert len(resources_of(template, ALARM)) == 2  # the API's alarms still exist
+
+
+def test_the_readme_says_what_each_alarm_kind_means_and_what_to_do_first():
+    from devtools.synth import ROOT
+    from stacks.config import ALARM_KINDS
+
+    readme = (ROOT / "README.md").read_text()
+    for kind in ALARM_KINDS:
+        assert f"(`{kind}`) |" in readme, kind
+
+
+def test_the_readmes_cost_table_is_what_make_review_counts_in_the_snapshots():
+    from devtools.review import snapshots
+    from devtools.review.monitoring_cost import monitoring_costs
+    from devtools.synth import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    for cost in monitoring_costs(snapshots.load_snapshots()):
+        assert f"| {cost.stage} | {cost.alarms} | {cost.alarm_metrics} | {cost.dashboards} | {cost.usd_per_month:.2f} |" in readme
