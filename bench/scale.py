@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from devtools.review.monitoring_cost import monitoring_costs
 from stacks.budgets import (
     RESOURCES_PER_OPERATION,
     RESOURCES_PER_TEMPLATE,
@@ -67,9 +68,12 @@ def assembly_figures(outdir: Path) -> dict[str, object]:
     operations: dict[str, int] = {}  # top-level stack -> resources with its nested stacks
     nested_count = 0
 
+    parsed: dict[str, dict[str, object]] = {}
+
     def measure(path: Path) -> int:
         text = path.read_text()
-        templates[path.name] = (len(json.loads(text).get("Resources", {})), len(text.encode()))
+        parsed[f"dev/{path.name}"] = json.loads(text)
+        templates[path.name] = (len(parsed[f"dev/{path.name}"].get("Resources", {})), len(text.encode()))
         return templates[path.name][0]
 
     for artifact in artifacts.values():
@@ -87,7 +91,10 @@ def assembly_figures(outdir: Path) -> dict[str, object]:
     largest = max(templates, key=lambda name: templates[name][0])
     heaviest = max(templates, key=lambda name: templates[name][1])
     busiest = max(operations, key=operations.get)
+    (monitoring,) = monitoring_costs(parsed)
     return {
+        "alarms": monitoring.alarms,
+        "monitoring_usd_per_month": monitoring.usd_per_month,
         "stacks": len(operations),
         "nested_stacks": nested_count,
         "resources_total": sum(resources for resources, _ in templates.values()),
@@ -179,7 +186,7 @@ def print_scale(scale: dict[str, object]) -> None:
         ("N", 5, "{}"), ("runs", 4, "{}"), ("synth s", 8, "{:.2f}"), ("x floor", 7, "{:.1f}"), ("s/fn prev", 9, "{}"),
         ("stacks", 6, "{}"), ("nested", 6, "{}"), ("resources", 9, "{}"), ("res/fn", 6, "{:.2f}"),
         ("max res/tmpl", 12, "{}"), ("max KB/tmpl", 11, "{:.0f}"), ("max res/op", 10, "{}"), ("RSS MB", 6, "{:.0f}"),
-        ("budget err", 10, "{}"), ("load 1m", 7, "{:.2f}"),
+        ("budget err", 10, "{}"), ("alarms", 6, "{}"), ("USD/mo", 7, "{:.2f}"), ("load 1m", 7, "{:.2f}"),
     )
     print(f"\nscale: dev stage with N functions; synth s: {scale['runs_note']}; x floor: / synth.floor_python_s")
     print(f"RSS MB: {scale['rss_method']}; load 1m: os.getloadavg() before each run (median)")
@@ -191,7 +198,7 @@ def print_scale(scale: dict[str, object]) -> None:
             n, p["runs"], p["synth_seconds"], p["synth_ratio_to_floor"], "-" if step is None else f"{step:.4f}",
             p["stacks"], p["nested_stacks"], p["resources_total"], p["resources_per_added_function"],
             p["max_resources_per_template"], p["max_template_bytes"] / 1024, p["max_resources_per_operation"],
-            p["peak_rss_mb"], len(p["budget_errors"]), p["loadavg_1m"],
+            p["peak_rss_mb"], len(p["budget_errors"]), p["alarms"], p["monitoring_usd_per_month"], p["loadavg_1m"],
         )
         print(" ".join(f"{fmt.format(value):>{width}}" for (_, width, fmt), value in zip(columns, values, strict=True)))
         for error in p["budget_errors"]:
