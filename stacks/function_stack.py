@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from catalog_constructs.alarm_topic import AlarmTopic
 from catalog_constructs.event_topic import EventTopic
 from catalog_constructs.failure_queue import FailureQueue
+from catalog_constructs.log_insights_queries import SavedLogQueries
 from catalog_constructs.logs_key import LogsKey
 from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.python_bundle import bundled_code
@@ -100,6 +101,7 @@ class FunctionStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         functions = [d for d in definition.functions if d.group == group]
         self._alarm_topic = alarm_topic
+        self._group = group
         self._own_queues: list[WorkQueue] = []
         self._failure_queues: list[FailureQueue] = []
         self._definition = definition
@@ -179,6 +181,13 @@ class FunctionStack(Stack):
         release_alarms = [*self._release_alarms, *(alarm for fn in self.functions.values() for alarm in fn.alarms)]
         self.notify(*release_alarms, *failure_alarms, *self.monitoring.alarms)
         self.monitoring.finish(other_alarms=[*release_alarms, *failure_alarms])
+        if self.functions:
+            # Per stack, like the dashboard: no cross-stack reference per function, and a group's
+            # operators find its queries in a folder of its own. Declaration order keeps the parts stable.
+            SavedLogQueries(
+                self, "LogQueries", folder="/".join((self._definition.name, self._config.name, *((self._group,) if self._group else ()))),
+                log_groups=[fn.log_group for fn in self.functions.values()],
+            )
 
     def notify(self, *alarms: cloudwatch.Alarm) -> None:
         """Tell the stage's alarm topic when these alarms fire and clear."""

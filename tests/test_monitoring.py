@@ -268,3 +268,19 @@ def test_the_readmes_cost_table_is_what_make_review_counts_in_the_snapshots():
     readme = (ROOT / "README.md").read_text()
     for cost in monitoring_costs(snapshots.load_snapshots()):
         assert f"| {cost.stage} | {cost.alarms} | {cost.alarm_metrics} | {cost.dashboards} | {cost.usd_per_month:.2f} |" in readme
+
+
+def test_each_function_stack_saves_the_log_queries_over_every_one_of_its_functions(stages, all_templates):
+    for stage, (definition, _) in stages.items():
+        for stack in {stack_of(stage, d) for d in definition.functions}:
+            template = all_templates[stack]
+            group = stack.split("/")[1].removesuffix("Functions") if not stack.endswith("/Service") else None
+            queries = resources_of(template, "AWS::Logs::QueryDefinition").values()
+            folders = {q["Properties"]["Name"].rsplit("/", 1)[0] for q in queries}
+            assert len(folders) == 1 and folders.pop().startswith(f"{definition.name}/{stage}"), (stack, group)
+            functions = [logical_id_of(template, d.construct_id, "AWS::Lambda::Function")
+                         for d in definition.functions if stack_of(stage, d) == stack]
+            log_groups = {str(template["Resources"][f]["Properties"]["LoggingConfig"]["LogGroup"]) for f in functions}
+            for query in queries:
+                assert {str(name) for name in query["Properties"]["LogGroupNames"]} == log_groups, (stack, query["Properties"]["Name"])
+            assert len(queries) == 4

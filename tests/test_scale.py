@@ -91,10 +91,11 @@ def test_adding_a_function_changes_only_that_function_its_routes_and_the_api_dep
     for name in sorted(before):
         added, removed, modified = changed_ids(before[name], after[name])
         if name.startswith("devBench2Functions"):
-            # Its resources, its duration alarm; and the group's dashboard shows one more function.
+            # Its resources, its duration alarm; and the group's dashboard and saved queries show one more function.
             assert all(lid.startswith((ADDED, f"Monitoring{ADDED}")) for lid in added) and added, (name, added)
             assert removed == [], name
-            assert {after[name]["Resources"][lid]["Type"] for lid in modified} == {"AWS::CloudWatch::Dashboard"}, name
+            modified_types = {after[name]["Resources"][lid]["Type"] for lid in modified}
+            assert modified_types == {"AWS::CloudWatch::Dashboard", "AWS::Logs::QueryDefinition"}, name
         elif name.startswith("devServiceBench2Routes"):
             assert added and all(ADDED.removesuffix("Function").lower() in lid.lower() for lid in added), (name, added)
             assert (removed, modified) == ([], []), name

@@ -34,7 +34,7 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str = "eu-
                 "receiptHandle": message["ReceiptHandle"],
                 "body": message["Body"],
                 "attributes": message.get("Attributes", {}),
-                "messageAttributes": message.get("MessageAttributes", {}),
+                "messageAttributes": {name: _lambda_attribute(value) for name, value in message.get("MessageAttributes", {}).items()},
                 "md5OfBody": message.get("MD5OfBody", ""),
                 "eventSource": "aws:sqs",
                 "eventSourceARN": queue_arn,
@@ -42,6 +42,14 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str = "eu-
             }
             for message in messages
         ]
+    }
+
+
+def _lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """A message attribute as Lambda's SQS event spells it (``stringValue``), not as ReceiveMessage does."""
+    return {
+        "stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
+        "stringListValues": [], "binaryListValues": [], "dataType": value.get("DataType", "String"),
     }
 
 

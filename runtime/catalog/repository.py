@@ -7,11 +7,16 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from structured_logs.correlation import ATTRIBUTE as CORRELATION_ATTRIBUTE
+
 from catalog.errors import NotFound, PreconditionFailed
 from catalog.models import Product, ProductIn, new_id
 from catalog.settings import settings
 
 _OPTIONAL_FIELDS = ("description", "category", "stock")
+# CORRELATION_ATTRIBUTE is no product field: the correlation id of the last write, which the table's
+# stream carries to the change-event publisher (structured_logs.correlation). Product ignores it on reads.
+_REMOVABLE = (*_OPTIONAL_FIELDS, CORRELATION_ATTRIBUTE)  # removed by a full update that does not set them
 
 
 @lru_cache(maxsize=1)
@@ -54,12 +59,13 @@ class ProductRepository:
     def _key_of(self, product_id: str) -> dict[str, Any]:
         return {self._key: {"S": product_id}}
 
-    def create(self, data: ProductIn, *, product_id: str | None = None) -> Product:
+    def create(self, data: ProductIn, *, product_id: str | None = None, correlation_id: str | None = None) -> Product:
         """Write a new product (a fresh id unless ``product_id``); raises AlreadyExists if that id is taken."""
         now = _now()
         product = Product(**data.model_dump(), id=product_id or new_id(), created_at=now, updated_at=now, version=1)
         values = product.model_dump()
         values[self._key] = values.pop("id")
+        values[CORRELATION_ATTRIBUTE] = correlation_id
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -95,12 +101,15 @@ class ProductRepository:
         last = page.get("LastEvaluatedKey")
         return [self._from_item(item) for item in page.get("Items", [])], (last[self._key]["S"] if last else None)
 
-    def replace(self, product_id: str, data: ProductIn, *, expected_version: int | None) -> Product:
+    def replace(
+        self, product_id: str, data: ProductIn, *, expected_version: int | None, correlation_id: str | None = None
+    ) -> Product:
         """Full update; raises NotFound if absent, PreconditionFailed if the version moved on."""
-        values = data.model_dump()
-        sets = [f"#{name} = :{name}" for name in ProductIn.model_fields if values.get(name) is not None]
-        removes = [f"#{name}" for name in _OPTIONAL_FIELDS if values.get(name) is None]
-        used = [name for name in ProductIn.model_fields if values.get(name) is not None or name in _OPTIONAL_FIELDS]
+        values = {**data.model_dump(), CORRELATION_ATTRIBUTE: correlation_id}
+        fields = (*ProductIn.model_fields, CORRELATION_ATTRIBUTE)
+        sets = [f"#{name} = :{name}" for name in fields if values.get(name) is not None]
+        removes = [f"#{name}" for name in _REMOVABLE if values.get(name) is None]
+        used = [name for name in fields if values.get(name) is not None or name in _REMOVABLE]
         names = {f"#{name}": name for name in used}
         names["#key"] = self._key
         attribute_values = {f":{name}": value for name, value in values.items() if value is not None}

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.repository import repository
+from structured_logs.logger import logged_handler, logger
 
 MANIFEST = "manifest.json"
 EXPORTS_DIR = "exports"
@@ -81,7 +82,8 @@ def export_catalog(directory: Path, *, keep: int, now: datetime | None = None) -
     return entry
 
 
+@logged_handler()
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     entry = export_catalog(exports_dir(), keep=int(os.environ.get("EXPORTS_KEEP", "7")))
-    print(json.dumps({"message": "catalog exported", **entry}))
+    logger.info("catalog exported", extra={"export": entry})  # "name" is a LogRecord attribute: nested
     return entry

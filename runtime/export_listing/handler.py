@@ -1,4 +1,4 @@
-"""Serve GET /product/exports from the exports manifest (read-only mount; no dependencies)."""
+"""Serve GET /product/exports from the exports manifest (read-only mount; Powertools for its logs only)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from api_cors import with_cors
+from structured_logs.logger import api_handler, logger
 
 FIELDS = ("name", "created", "items", "bytes", "sha256")
 
@@ -16,6 +17,7 @@ def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body), "isBase64Encoded": False}
 
 
+@api_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return with_cors(event, _list_exports(event))
 
@@ -27,6 +29,6 @@ def _list_exports(event: dict[str, Any]) -> dict[str, Any]:
         entries = json.loads(manifest.read_text()) if manifest.is_file() else []
         return _response(200, {"items": [{field: entry[field] for field in FIELDS} for entry in entries]})
     except Exception:  # an unreadable manifest is a server fault: JSON 500 with the request id only
-        print(json.dumps({"message": "could not read the exports manifest", "request_id": request_id}))
+        logger.exception("could not read the exports manifest")
         error = {"code": "internal_error", "message": "internal error", **({"request_id": request_id} if request_id else {})}
         return _response(500, {"error": error})

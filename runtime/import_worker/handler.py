@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -20,8 +20,8 @@ from catalog.imports import import_store, parse_item_message, product_id_for
 from catalog.models import ProductIn
 from catalog.repository import AlreadyExists, repository
 from pydantic import ValidationError
+from structured_logs.logger import current_correlation_id, logged_handler, logger, per_record
 
-logger = Logger()
 metrics = Metrics()
 # A batch whose every record failed is reported record by record, not raised: Lambda retries it the
 # same way, and the function's Errors metric (a release's rollback alarm) stays for real faults.
@@ -35,23 +35,26 @@ def describe(error: ValidationError) -> str:
     )
 
 
+@per_record
 def import_item(record: SQSRecord) -> None:
     import_id, index, item = parse_item_message(record.body)
     try:
         product = ProductIn.model_validate(item)
     except ValidationError as error:
         import_store().record_failure(import_id, index, "validation_failed", describe(error))
+        logger.info("item rejected", extra={"import_id": import_id, "index": index})
         metrics.add_metric(name="ImportItemRejected", unit=MetricUnit.Count, value=1)
         return
     try:
-        repository().create(product, product_id=product_id_for(import_id, index))
+        repository().create(product, product_id=product_id_for(import_id, index), correlation_id=current_correlation_id())
         metrics.add_metric(name="ProductCreated", unit=MetricUnit.Count, value=1)
     except AlreadyExists:
         logger.info("item already imported (a redelivery)", extra={"import_id": import_id, "index": index})
     import_store().record_success(import_id, index)
+    logger.info("item imported", extra={"import_id": import_id, "index": index})
 
 
-@logger.inject_lambda_context
+@logged_handler()
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=import_item, processor=processor, context=context)

@@ -18,12 +18,11 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from api_cors import with_cors
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from catalog.errors import (
@@ -45,6 +44,7 @@ from catalog.models import Product, ProductIn, ProductPage, is_valid_id
 from catalog.pagination import MAX_TOKEN_LENGTH, decode_token, encode_token
 from catalog.repository import dynamodb_client, repository
 from catalog.settings import settings
+from structured_logs.logger import api_handler, current_correlation_id, logger
 
 from product_api.import_queue import send_items
 from product_api.routes import ROUTES, ROUTES_BY_OPERATION, Route
@@ -59,7 +59,6 @@ BODY_ROUTES: tuple[Route, ...] = tuple(r for r in ROUTES if r.body)
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 NO_VERSION = 0  # versions start at 1: an expected version no product has
 
-logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(
     enable_validation=True,
@@ -152,7 +151,8 @@ def _create_once() -> tuple[Callable[..., dict[str, Any]], Any]:
 
     @idempotent_function(data_keyword_argument="request", config=config, persistence_store=store)
     def create(request: dict[str, Any]) -> dict[str, Any]:
-        return json.loads(repository().create(ProductIn.model_validate(request["product"])).model_dump_json())
+        created = repository().create(ProductIn.model_validate(request["product"]), correlation_id=current_correlation_id())
+        return json.loads(created.model_dump_json())
 
     return create, config
 
@@ -210,7 +210,7 @@ def list_products(
 def create_product(product: Annotated[ProductIn, Body()]):
     key = _header("Idempotency-Key")
     if key is None:
-        created = repository().create(product)
+        created = repository().create(product, correlation_id=current_correlation_id())
     else:
         if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
             raise MalformedRequest(
@@ -241,7 +241,7 @@ def get_product(id: ProductId):
 )
 def replace_product(id: ProductId, product: Annotated[ProductIn, Body()]):
     expected = _if_match(required=True)
-    updated = repository().replace(_checked_id(id), product, expected_version=expected)
+    updated = repository().replace(_checked_id(id), product, expected_version=expected, correlation_id=current_correlation_id())
     metrics.add_metric(name="ProductUpdated", unit=MetricUnit.Count, value=1)
     return _product_response(updated)
 
@@ -337,10 +337,13 @@ def handle_unexpected(error: Exception) -> Response:
     return error_response(500, "internal_error", "internal error", request_id=_request_id())
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@api_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return with_cors(event, _resolve(event, context))
+    result = with_cors(event, _resolve(event, context))
+    # One line per request, so that a correlation id always finds the requests it names.
+    logger.info("request handled", extra={"method": event.get("httpMethod"), "resource": event.get("resource"), "status": result["statusCode"]})
+    return result
 
 
 def _resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

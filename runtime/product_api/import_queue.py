@@ -7,6 +7,7 @@ from typing import Any
 
 from catalog.imports import item_message
 from catalog.settings import settings
+from structured_logs.logger import outgoing_attributes
 
 SQS_BATCH = 10
 ATTEMPTS = 3
@@ -25,13 +26,18 @@ def sqs_client() -> Any:
 
 
 def send_items(import_id: str, items: list[dict[str, Any]]) -> None:
-    """One message per item; entries SQS reports as failed are sent again, up to ATTEMPTS times."""
+    """One message per item, carrying the request's correlation id; entries SQS reports as failed are
+    sent again, up to ATTEMPTS times."""
     queue_url = settings().imports_queue_url
+    attributes = outgoing_attributes()
     pending = {str(index): item_message(import_id, index, item) for index, item in enumerate(items)}
     for _ in range(ATTEMPTS):
         keys = list(pending)
         for start in range(0, len(keys), SQS_BATCH):
-            entries = [{"Id": key, "MessageBody": pending[key]} for key in keys[start:start + SQS_BATCH]]
+            entries = [
+                {"Id": key, "MessageBody": pending[key], **({"MessageAttributes": attributes} if attributes else {})}
+                for key in keys[start:start + SQS_BATCH]
+            ]
             response = sqs_client().send_message_batch(QueueUrl=queue_url, Entries=entries)
             for sent in response.get("Successful", []):
                 pending.pop(sent["Id"], None)

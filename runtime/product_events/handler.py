@@ -2,7 +2,9 @@
 
 Each event carries the product id, its version, the changed field names, the old and new price when
 the price changed, and an ``event_id`` (product id, version, type) subscribers deduplicate on; the
-message attributes ``event_type`` and ``category`` are what subscription filter policies match.
+message attributes ``event_type`` and ``category`` are what subscription filter policies match, and
+``correlation_id`` is the id of the request that wrote the product (the item's attribute; a deletion's
+is this invocation's), so a subscriber's logs lead back to the writer's.
 
 Order: the stream delivers one product's records in order within a shard. Once a record of a batch
 fails, every later record of that batch is reported failed too, unpublished: Lambda retries the batch
@@ -18,17 +20,20 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from structured_logs.correlation import ATTRIBUTE as CORRELATION_ATTRIBUTE
+from structured_logs.logger import logged_handler, logger, outgoing_attributes, per_record
 
-logger = Logger()
 metrics = Metrics()
 EVENT_TYPES = {"INSERT": "ProductCreated", "MODIFY": "ProductUpdated", "REMOVE": "ProductDeleted"}
 # Bookkeeping, not content: a change of only these is not reported as a changed field.
 NOT_CONTENT = frozenset({"version", "updated_at", "created_at"})
+# Not published at all: the writer's correlation id travels as a message attribute instead.
+NOT_PUBLISHED = frozenset({CORRELATION_ATTRIBUTE})
 
 
 class EarlierRecordFailed(RuntimeError):
@@ -58,6 +63,7 @@ def _plain(value: Any) -> Any:
 def change_event(event_name: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
     """The event for one stream record (images as plain attribute dicts)."""
     event_type = EVENT_TYPES[event_name]
+    old, new = _published(old), _published(new)
     current = new if new is not None else old or {}
     product_id = str(current.get("id"))
     version = int(current.get("version", 0))
@@ -85,13 +91,18 @@ def change_event(event_name: str, old: dict[str, Any] | None, new: dict[str, Any
     return event
 
 
+def _published(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if image is None else {k: v for k, v in image.items() if k not in NOT_PUBLISHED}
+
+
 def _price(image: dict[str, Any] | None) -> str | None:
     price = (image or {}).get("price")
     return None if price is None else f"{Decimal(str(price)):.2f}"
 
 
 def publish(event: dict[str, Any]) -> None:
-    attributes = {"event_type": {"DataType": "String", "StringValue": event["event_type"]}}
+    # The correlation id rides along, so a subscriber's logs lead back to this publisher's.
+    attributes = {"event_type": {"DataType": "String", "StringValue": event["event_type"]}, **outgoing_attributes()}
     if event.get("category"):
         attributes["category"] = {"DataType": "String", "StringValue": str(event["category"])}
     sns_client().publish(
@@ -101,6 +112,7 @@ def publish(event: dict[str, Any]) -> None:
     )
 
 
+@per_record
 def publish_record(record: DynamoDBRecord) -> None:
     if _batch["failed"]:
         raise EarlierRecordFailed("an earlier record of this batch failed; retried after it")
@@ -112,9 +124,10 @@ def publish_record(record: DynamoDBRecord) -> None:
         _batch["failed"] = True
         raise
     metrics.add_metric(name=event["event_type"], unit=MetricUnit.Count, value=1)
+    logger.info("event published", extra={"event_id": event["event_id"], "event_type": event["event_type"]})
 
 
-@logger.inject_lambda_context
+@logged_handler()
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _batch["failed"] = False

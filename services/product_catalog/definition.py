@@ -12,6 +12,7 @@ from pathlib import Path
 from catalog_constructs.gateway_responses import GatewayErrorBodies
 from product_api.routes import RESOURCES as PRODUCT_API_RESOURCES
 from product_api.routes import ROUTES as PRODUCT_API_ROUTES
+from structured_logs import correlation
 
 from stacks.function_declaration import (
     ApiRoute,
@@ -42,7 +43,7 @@ PRODUCT_API = FunctionDeclaration(
     description="Product catalog CRUD behind /product, and bulk imports",
     package="product_api",
     handler="product_api.handler.lambda_handler",
-    extra_packages=("catalog", "api_cors"),
+    extra_packages=("catalog", "api_cors", "structured_logs"),
     requirements="catalog.txt",
     triggers=(ApiTrigger.from_routes(PRODUCT_API_ROUTES),),
     tables={"product": "read_write", "idempotency": "read_write", "imports": "read_write"},
@@ -59,7 +60,7 @@ IMPORT_WORKER = FunctionDeclaration(
     description="Writes the items of bulk imports from the import queue",
     package="import_worker",
     handler="import_worker.handler.lambda_handler",
-    extra_packages=("catalog",),
+    extra_packages=("catalog", "structured_logs"),
     requirements="catalog.txt",
     triggers=(QueueTrigger(queue="imports", batch_size=10, max_receive_count=5, max_concurrency=10),),
     tables={"product": "read_write", "imports": "read_write"},
@@ -72,6 +73,7 @@ PRODUCT_EVENTS = FunctionDeclaration(
     description="Publishes product change events from the table's stream",
     package="product_events",
     handler="product_events.handler.lambda_handler",
+    extra_packages=("structured_logs",),
     requirements="powertools.txt",
     triggers=(StreamTrigger(table="product", batch_size=100, retry_attempts=5, max_record_age_seconds=86_400),),
     topics={"product-events": "publish"},
@@ -84,7 +86,7 @@ CATALOG_EXPORT = FunctionDeclaration(
     description="Exports the catalog as gzipped JSON Lines onto the shared file system",
     package="catalog_export",
     handler="catalog_export.handler.lambda_handler",
-    extra_packages=("catalog",),
+    extra_packages=("catalog", "structured_logs"),
     requirements="catalog.txt",
     triggers=(ScheduleTrigger(expression="rate(1 day)", payload={"job": "catalog-export"}),),
     async_invocation=AsyncInvocation(retry_attempts=2, max_event_age_seconds=3600),
@@ -100,7 +102,8 @@ EXPORT_LISTING = FunctionDeclaration(
     description="Lists the catalog exports behind GET /product/exports",
     package="export_listing",
     handler="export_listing.handler.lambda_handler",
-    extra_packages=("api_cors",),
+    extra_packages=("api_cors", "structured_logs"),
+    requirements="powertools.txt",  # for its logs (Powertools Logger), as every function's
     triggers=(ApiTrigger(routes=(ApiRoute(method="GET", path="/product/exports"),)),),
     file_system=FileSystemMount(access="read", mount_path=EXPORTS_MOUNT),
 )
@@ -156,7 +159,7 @@ DEFINITION = ServiceDefinition(
     api=ApiDeclaration(
         name="product",
         description="Product catalog API",
-        cors_allow_headers=("Authorization", "Content-Type", "If-Match", "Idempotency-Key"),
+        cors_allow_headers=("Authorization", "Content-Type", "If-Match", "Idempotency-Key", correlation.HEADER),
         cors_expose_headers=("ETag", "Location"),
         error_bodies=GatewayErrorBodies(
             default=_GATEWAY_ERROR, invalid_body=_INVALID_BODY, invalid_body_status="422",

@@ -45,3 +45,31 @@ class ApiClient:
 @pytest.fixture
 def api(dynamodb: Any) -> ApiClient:
     return ApiClient()
+
+
+class LogRecords:
+    """The JSON lines the functions' Powertools logger wrote, parsed."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def all(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self._stream.getvalue().splitlines() if line.strip()]
+
+    def with_message(self, message: str) -> list[dict[str, Any]]:
+        return [record for record in self.all() if record.get("message") == message]
+
+
+@pytest.fixture
+def log_records() -> Any:
+    """What the shared logger writes during the test, at INFO (the suite's environment says WARNING)."""
+    import io
+
+    from structured_logs.logger import logger
+
+    stream, level = io.StringIO(), logger.log_level
+    previous = logger.registered_handler.setStream(stream)
+    logger.setLevel("INFO")
+    yield LogRecords(stream)
+    logger.setLevel(level)
+    logger.registered_handler.setStream(previous)
