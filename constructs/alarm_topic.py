@@ -39,6 +39,7 @@ class AlarmTopic(Construct):
         emails: Sequence[str] = (),
         https_endpoints: Sequence[str] = (),
         existing_topic_arn: str | None = None,
+        encrypt_undelivered: bool = False,
     ) -> None:
         """
         :param topic_name: the topic's name (it is named so that its key policy can name it).
@@ -46,6 +47,8 @@ class AlarmTopic(Construct):
         :param https_endpoints: ``https://`` URLs subscribed (a pager or chat webhook).
         :param existing_topic_arn: notify this topic instead of creating one (its owner subscribes people;
             it must accept CloudWatch's publishes and, if encrypted, with a key CloudWatch may use).
+        :param encrypt_undelivered: encrypt the queue of undeliverable notifications with the topic's key,
+            which then admits SNS for this topic (default no: SQS-managed encryption).
         """
         import re
 
@@ -83,7 +86,18 @@ class AlarmTopic(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             ))
             # A notification SNS gives up on (an endpoint down for hours) is kept, and its own alarm tells.
-            self.undelivered = FailureQueue(self, "Undelivered", purpose="alarm notifications SNS could not deliver")
+            if encrypt_undelivered:
+                self.key.add_to_resource_policy(iam.PolicyStatement(
+                    sid="SnsKeepsUndeliveredAlarmNotifications",
+                    principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    resources=["*"],  # this key; SNS may use it on behalf of the alarm topic only
+                    conditions={"ArnEquals": {"aws:SourceArn": topic_arn}},
+                ))
+            self.undelivered = FailureQueue(
+                self, "Undelivered", purpose="alarm notifications SNS could not deliver",
+                encryption_key=self.key if encrypt_undelivered else None,
+            )
             acknowledge(
                 self.undelivered.queue,
                 "AwsSolutions-SQS3",

@@ -14,12 +14,14 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from catalog_constructs.alarm_topic import AlarmTopic
 from catalog_constructs.event_topic import EventTopic
 from catalog_constructs.failure_queue import FailureQueue
 from catalog_constructs.log_insights_queries import SavedLogQueries
 from catalog_constructs.logs_key import LogsKey
+from catalog_constructs.message_key import MessageKey
 from catalog_constructs.nag import acknowledge, acknowledge_all
 from catalog_constructs.python_bundle import bundled_code
 from catalog_constructs.retained_table import RetainedTable
@@ -47,6 +49,9 @@ from stacks.stateful_stack import StatefulStack
 from stacks.triggers import ApiRoute
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What the action wildcards of CDK's grants on a customer-managed key cover (Table.grant_read_write_data and
+# Queue.grant_send_messages grant both, Topic.grant_publish the first).
+KEY_GRANT_WILDCARDS = {"kms:GenerateDataKey*": "GenerateDataKey variants", "kms:ReEncrypt*": "ReEncryptFrom/To"}
 BUNDLE_CACHE = PROJECT_ROOT / ".cache" / "lambda"
 
 
@@ -63,7 +68,9 @@ class FunctionStack(Stack):
 
     It is the ``ServiceBinding`` each trigger binds itself through (stacks/triggers/base.py). The
     queues its functions consume and the topics of its group live here too; API routes are collected
-    in ``routes`` for the service's one REST API.
+    in ``routes`` for the service's one REST API. In a stage with a customer-managed key, the stack's
+    queues are encrypted with a ``MessageKey`` of its own and its topics with the stage's data key
+    (a topic cannot share the key of the queues subscribed to it: see ``MessageKey``).
     """
 
     def __init__(
@@ -109,6 +116,8 @@ class FunctionStack(Stack):
         self._logs_key = logs_key
         self._network = network
         self._stateful = stateful
+        self._message_key: MessageKey | None = None
+        self._acknowledged_key_wildcards: set[tuple[str, str]] = set()
         self._settings = {d.name: config.function_settings(d.name, d.settings) for d in functions}
         self._application = codedeploy.LambdaApplication(self, "DeploymentApplication")
         # One CodeDeploy service role for the stack's deployment groups instead of one each.
@@ -123,7 +132,10 @@ class FunctionStack(Stack):
                 trigger.provision(self, declaration, self._settings[declaration.name].timeout_seconds)
         self.topics = shared.topics
         own_topics = [topic for topic in definition.topics if topic.group == group]
-        self.topics.update({topic.name: EventTopic(self, f"{pascal(topic.name)}Topic") for topic in own_topics})
+        self.topics.update({
+            topic.name: EventTopic(self, f"{pascal(topic.name)}Topic", encryption_key=stateful.encryption_key)
+            for topic in own_topics
+        })
         self.subscriber_queues = {
             subscription.queue: SubscriberQueue(
                 self,
@@ -131,6 +143,7 @@ class FunctionStack(Stack):
                 topic=self.topics[subscription.topic].topic,
                 filter_policy={name: list(values) for name, values in subscription.filter_policy.items()},
                 max_receive_count=subscription.max_receive_count,
+                encryption_key=self.queue_key(),
             )
             for subscription in definition.subscriptions
             if subscription.topic in {topic.name for topic in own_topics}
@@ -194,6 +207,19 @@ class FunctionStack(Stack):
         if self._alarm_topic is not None:
             self._alarm_topic.notify(*alarms)
 
+    def _queue_key_owner(self) -> MessageKey | None:
+        """This stack's ``MessageKey`` in a stage with a customer-managed key, created with the first queue; else none."""
+        if not self._config.data.customer_managed_key:
+            return None
+        if self._message_key is None:
+            self._message_key = MessageKey(self, "MessageKey", description=f"Encrypts the queues of {self.node.path}")
+        return self._message_key
+
+    def queue_key(self) -> kms.IKey | None:
+        """The key of this stack's queues (default none: SQS-managed encryption, in a stage without a customer-managed key)."""
+        owner = self._queue_key_owner()
+        return owner.key if owner is not None else None
+
     @property
     def routes(self) -> list[ApiMethod]:
         """The API routes of this stack's functions, each served by its function's ``live`` alias."""
@@ -210,6 +236,7 @@ class FunctionStack(Stack):
             consumer_timeout_seconds=consumer_timeout_seconds,
             batching_window_seconds=batching_window_seconds,
             max_receive_count=max_receive_count,
+            encryption_key=self.queue_key(),
         )
         self._own_queues.append(self.queues[name])
         return self.queues[name]
@@ -222,8 +249,12 @@ class FunctionStack(Stack):
 
     def failure_queue(self, fn: ServiceFunction, suffix: str, *, purpose: str, role: str) -> FailureQueue:
         """A queue of ``fn``'s own for what a trigger gives up on (``<Function><suffix>``), alarmed when not empty."""
-        failures = FailureQueue(self, f"{fn.node.id}{suffix}", purpose=purpose)
+        failures = FailureQueue(self, f"{fn.node.id}{suffix}", purpose=purpose, encryption_key=self.queue_key())
         self._failure_queues.append(failures)
+        if failures.queue.encryption_master_key is not None:
+            # fn's role is granted to send to it: it is the destination of a stream mapping or of the async
+            # invocations (a scheduled function has the latter too).
+            self._acknowledge_key_wildcards(fn, *KEY_GRANT_WILDCARDS)
         acknowledge(
             failures.queue,
             "AwsSolutions-SQS3",
@@ -231,6 +262,12 @@ class FunctionStack(Stack):
             "people to inspect what it holds.",
         )
         return failures
+
+    def admit_event_rules(self) -> None:
+        """EventBridge rules write to this stack's queues (dead letters): its queue key, if any, must admit them."""
+        owner = self._queue_key_owner()
+        if owner is not None:
+            owner.admit_event_rules()
 
     def add_api_routes(self, fn: ServiceFunction, routes: tuple[ApiRoute, ...]) -> None:
         self._api_facing.append(fn)
@@ -341,18 +378,31 @@ class FunctionStack(Stack):
                 self.table(name).grant_read_write_data(fn)
         for name in declaration.queues:
             self.queues[name].grant_send(fn)
+            if self.queues[name].queue.encryption_master_key is not None:
+                self._acknowledge_key_wildcards(fn, *KEY_GRANT_WILDCARDS)
         for name in declaration.topics:
             self.topics[name].grant_publish(fn)
+            if self._stateful.encryption_key is not None:  # the topics' key
+                self._acknowledge_key_wildcards(fn, "kms:GenerateDataKey*")
         if declaration.file_system is not None and self._stateful.file_system is not None:
             self._stateful.file_system.grant_mount(fn, read_only=declaration.file_system.access == "read")
         if self._stateful.encryption_key is not None and "read_write" in declaration.tables.values():
-            acknowledge_all(fn.role, {
-                f"AwsSolutions-IAM5[Action::{action}]": (
-                    "Granted by Table.grant_read_write_data on the one customer-managed table key: the action "
-                    f"wildcard covers the {covers} DynamoDB uses, on that key's ARN only."
-                )
-                for action, covers in (("kms:GenerateDataKey*", "GenerateDataKey variants"), ("kms:ReEncrypt*", "ReEncryptFrom/To"))
-            })
+            self._acknowledge_key_wildcards(fn, *KEY_GRANT_WILDCARDS)
+
+    def _acknowledge_key_wildcards(self, fn: ServiceFunction, *actions: str) -> None:
+        """Acknowledge, once per role, the action wildcards CDK's grants on the stage's customer-managed keys add."""
+        new = [action for action in actions if (fn.node.id, action) not in self._acknowledged_key_wildcards]
+        if not new:
+            return
+        self._acknowledged_key_wildcards.update((fn.node.id, action) for action in new)
+        acknowledge_all(fn.role, {
+            f"AwsSolutions-IAM5[Action::{action}]": (
+                "Granted by CDK's grants on the stage's customer-managed keys (Table.grant_read_write_data, "
+                f"Queue.grant_send_messages, Topic.grant_publish): the action wildcard covers the {KEY_GRANT_WILDCARDS[action]} "
+                "DynamoDB, SQS and SNS use, on those keys' ARNs only."
+            )
+            for action in new
+        })
 
     def _async_invocation(self, fn: ServiceFunction, settings: AsyncInvocation) -> None:
         failures = self.failure_queue(
@@ -360,6 +410,8 @@ class FunctionStack(Stack):
             role="the on-failure destination of the function's asynchronous invocations",
         )
         on_success = settings.on_success_queue
+        if on_success and self.queues[on_success].queue.encryption_master_key is not None:
+            self._acknowledge_key_wildcards(fn, *KEY_GRANT_WILDCARDS)  # SqsDestination grants send on it
         fn.configure_async_invoke(
             on_failure=failures.queue,
             retry_attempts=settings.retry_attempts,

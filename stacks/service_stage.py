@@ -44,7 +44,10 @@ class ServiceStage(Stage):
             # Deployed first: every stack with alarms notifies its topic.
             self.alarms = (
                 None if config.alarms.notify_nobody
-                else AlarmsStack(self, "Alarms", config=config.alarms, topic_name=f"{config.name}-{definition.name}-alarms")
+                else AlarmsStack(
+                    self, "Alarms", config=config.alarms, topic_name=f"{config.name}-{definition.name}-alarms",
+                    customer_managed_key=config.data.customer_managed_key,
+                )
             )
             shared = SharedResources()
             common = {

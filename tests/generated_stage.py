@@ -87,15 +87,19 @@ def generated_stage_settings(dev: dict[str, Any]) -> dict[str, Any]:
         **dev["alarms"], "off": ["api_4xx", "table_errors"],
         "thresholds": {"queue_age_seconds": 1200, "api_latency_p90_ms": 1000, "iterator_age_seconds": 120},
     }
+    # Every queue and topic kind under customer-managed keys (dev checks the SQS- and AWS-managed ones).
+    settings["data"] = {**dev["data"], "customer_managed_key": True}
     return settings
 
 
 def orders_stage_config() -> Any:
-    """The dev stage's settings, for the orders service (no per-function or per-table settings of the catalog)."""
+    """The dev stage's settings, for the orders service (no per-function or per-table settings of the catalog),
+    with customer-managed keys: a queue of a group stack sent to from the service stack is encrypted with its key."""
     from devtools.synth import cdk_context
     from stacks.config import parse_stage
 
-    settings = {**cdk_context()["stages"]["dev"], "tables": {}, "functions": {}}
+    dev = cdk_context()["stages"]["dev"]
+    settings = {**dev, "tables": {}, "functions": {}, "data": {**dev["data"], "customer_managed_key": True}}
     return parse_stage(ORDERS_STAGE, settings, tuple(d.name for d in ORDERS.functions), tuple(t.name for t in ORDERS.tables))
 
 

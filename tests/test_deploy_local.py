@@ -83,6 +83,18 @@ def test_the_example_subscriber_receives_only_filtered_events_from_its_topic_onl
     assert [(s["Action"], s["Condition"]["ArnEquals"]["aws:SourceArn"]) for s in allowed] == [("sqs:SendMessage", topic["arn"])]
 
 
+def test_queues_and_topics_are_encrypted_with_keys_of_the_emulator_in_prod_and_service_managed_keys_in_dev(run):
+    deployed = run["deployed"]
+    queues, topics = deployed["queues"].values(), deployed["topics"].values()
+    if deployed["stage"] == "prod":  # data.customer_managed_key
+        assert {q["kms_key"] for q in queues} | {t["kms_key"] for t in topics} <= set(deployed["kms_keys"])
+        assert len({q["kms_key"] for q in queues}) == 1  # the Service stack's message key
+        assert {t["kms_key"] for t in topics}.isdisjoint(q["kms_key"] for q in queues)  # the data key
+    else:
+        assert [(q["kms_key"], q["sqs_managed_sse"]) for q in queues] == [(None, "true")] * len(queues)
+        assert [t["kms_key"].rsplit(":", 1)[-1] for t in topics] == ["alias/aws/sns"] * len(topics)
+
+
 def test_the_export_runs_daily_through_its_alias_asynchronously_with_retries(run):
     (schedule,) = run["deployed"]["schedules"].values()
     export = function_of(run, "CatalogExportFunction")

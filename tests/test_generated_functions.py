@@ -173,7 +173,7 @@ def test_a_message_received_max_receive_count_times_goes_to_the_dead_letter_queu
     assert policy["deadLetterTargetArn"]["Fn::GetAtt"][0].startswith("BulkQueueDeadLetterQueue")
 
 
-def test_every_queue_is_encrypted_retained_and_refuses_plain_http(service):
+def test_every_queue_is_encrypted_with_the_stacks_message_key_retained_and_refuses_plain_http(service):
     queues = resources_of(service, "AWS::SQS::Queue")
     assert len(queues) >= 6
     tls_only = {
@@ -184,7 +184,7 @@ def test_every_queue_is_encrypted_retained_and_refuses_plain_http(service):
         for ref in policy["Properties"]["Queues"]
     }
     for logical_id, queue in queues.items():
-        assert queue["Properties"]["SqsManagedSseEnabled"] is True, logical_id
+        assert queue["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("MessageKey"), logical_id
         assert queue["DeletionPolicy"] == "Retain", logical_id
         assert logical_id in tls_only, logical_id
 
@@ -243,14 +243,19 @@ def test_publish_and_send_grants_name_only_the_topic_and_the_queue(service):
     assert publish["Resource"]["Ref"].startswith("ProductEventsTopic")
     imports = one(service, "AWS::SQS::Queue", "BulkQueue", excluding="DeadLetter")[0]
     assert [s for s in statements if "sqs:SendMessage" in s["Action"] and imports in json.dumps(s["Resource"])]
-    assert not [s for s in statements if "kms:" in json.dumps(s["Action"])]
+    # And the keys of the two: the stack's message key (queues) and the stage's data key (topics), nothing else.
+    keys = {json.dumps(s["Resource"]): sorted(s["Action"]) for s in statements if "kms:" in json.dumps(s["Action"])}
+    (message_key, data_key) = sorted(keys, key=lambda resource: "DataKey" in resource)
+    assert "MessageKey" in message_key and "DataKey" in data_key
+    assert keys[data_key] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     env = function_of(service, "NightlyFunction")[1]["Properties"]["Environment"]["Variables"]
     assert set(env) >= {"BULK_QUEUE_URL", "PRODUCT_EVENTS_TOPIC_ARN"}
 
 
-def test_the_event_topic_is_encrypted_and_refuses_plain_http(service):
+def test_the_event_topic_is_encrypted_with_the_stage_data_key_and_refuses_plain_http(service):
     _, topic = one(service, "AWS::SNS::Topic", "ProductEventsTopic")
-    assert json.dumps(topic["Properties"]["KmsMasterKeyId"]).endswith(':alias/aws/sns"]]}')
+    reference = topic["Properties"]["KmsMasterKeyId"]["Fn::GetStackOutput"]
+    assert reference["StackName"] == "gen-Stateful" and "DataKey" in reference["OutputName"]
     policies = json.dumps(resources_of(service, "AWS::SNS::TopicPolicy"))
     assert '"aws:SecureTransport": "false"' in policies
 

@@ -16,8 +16,18 @@ def one(template, resource_type, prefix, excluding="\0"):
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
-def service(request, templates):
-    return templates[f"{request.param}/Service"]
+def stage(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def service(stage, templates):
+    return templates[f"{stage}/Service"]
+
+
+def customer_managed(stage):
+    """Whether the stage encrypts with customer-managed keys (cdk.json: prod's data.customer_managed_key)."""
+    return stage == "prod"
 
 
 def test_the_import_queue_hides_a_message_six_worker_timeouts_and_dead_letters_it_after_5_receipts(service):
@@ -38,9 +48,12 @@ def test_an_alarm_fires_when_the_import_dead_letter_queue_is_not_empty(service):
 
 
 @pytest.mark.parametrize("prefix", ["ImportsQueue", "ImportsQueueDeadLetter", "ProductEventsExampleSubscriber"])
-def test_workflow_queues_are_encrypted_and_refuse_plain_http(service, prefix):
+def test_workflow_queues_are_encrypted_and_refuse_plain_http(stage, service, prefix):
     queue_id, queue = one(service, "AWS::SQS::Queue", prefix, excluding="DeadLetter" if "DeadLetter" not in prefix else "\0")
-    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    if customer_managed(stage):
+        assert queue["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("MessageKey")
+    else:
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
     denies = [s for p in resources_of(service, "AWS::SQS::QueuePolicy").values() if {"Ref": queue_id} in p["Properties"]["Queues"]
               for s in p["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
@@ -61,9 +74,10 @@ def test_the_stream_mapping_bisects_retries_a_bounded_number_of_times_and_keeps_
     assert mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0].startswith("ProductEventsFunctionStreamFailures")
 
 
-def test_the_event_topic_is_encrypted_and_the_publisher_may_only_publish_to_it(service):
+def test_the_event_topic_is_encrypted_and_the_publisher_may_only_publish_to_it(stage, service):
     topic_id, topic = one(service, "AWS::SNS::Topic", "ProductEventsTopic")
-    assert "alias/aws/sns" in json.dumps(topic["Properties"]["KmsMasterKeyId"])
+    key = json.dumps(topic["Properties"]["KmsMasterKeyId"])
+    assert ("DataKey" in key and f'"{stage}-Stateful"' in key) if customer_managed(stage) else "alias/aws/sns" in key
     _, publisher = one(service, "AWS::Lambda::Function", "ProductEventsFunction")
     role = publisher["Properties"]["Role"]["Fn::GetAtt"][0]
     statements = [s for p in resources_of(service, "AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]

@@ -170,7 +170,8 @@ def _api_resources(deployment: Any, api_id: str) -> list[dict[str, Any]]:
 
 
 def messaging_state(deployment: Any, service: dict[str, dict[str, str]], functions: dict[str, Any]) -> dict[str, Any]:
-    """Queues (attributes, redrive, policy), mappings, topics and subscriptions, schedules, async configs."""
+    """Queues (attributes, redrive, policy, key), mappings, topics (key) and subscriptions, schedules, async configs,
+    and the emulator's KMS keys."""
     sqs, lambda_client, sns = deployment.client("sqs"), deployment.client("lambda"), deployment.client("sns")
     queues = {}
     for logical_id, url in _of_type(service, "AWS::SQS::Queue").items():
@@ -180,6 +181,8 @@ def messaging_state(deployment: Any, service: dict[str, dict[str, str]], functio
             "visibility_timeout": int(attributes.get("VisibilityTimeout", 0)),
             "redrive": json.loads(attributes["RedrivePolicy"]) if "RedrivePolicy" in attributes else None,
             "policy": json.loads(attributes["Policy"]) if "Policy" in attributes else None,
+            "kms_key": attributes.get("KmsMasterKeyId"),
+            "sqs_managed_sse": attributes.get("SqsManagedSseEnabled"),
         }
     mappings = [
         {k: m.get(k) for k in ("FunctionArn", "EventSourceArn", "BatchSize", "FunctionResponseTypes", "MaximumRetryAttempts",
@@ -196,7 +199,8 @@ def messaging_state(deployment: Any, service: dict[str, dict[str, str]], functio
                 "raw_message_delivery": attributes.get("RawMessageDelivery"),
                 "filter_policy": json.loads(attributes["FilterPolicy"]) if attributes.get("FilterPolicy") else None,
             })
-        topics[logical_id] = {"arn": arn, "subscriptions": subscriptions}
+        kms_key = sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("KmsMasterKeyId")
+        topics[logical_id] = {"arn": arn, "subscriptions": subscriptions, "kms_key": kms_key}
     scheduler = deployment.client("scheduler")
     schedules = {}
     for summary in scheduler.list_schedules()["Schedules"]:
@@ -213,7 +217,10 @@ def messaging_state(deployment: Any, service: dict[str, dict[str, str]], functio
             async_configs[logical_id] = [
                 {k: c.get(k) for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")} for c in configs
             ]
-    return {"queues": queues, "mappings": mappings, "topics": topics, "schedules": schedules, "async_configs": async_configs}
+    kms = deployment.client("kms")
+    keys = [key["KeyArn"] for page in kms.get_paginator("list_keys").paginate() for key in page["Keys"]]
+    return {"queues": queues, "mappings": mappings, "topics": topics, "schedules": schedules, "async_configs": async_configs,
+            "kms_keys": keys}
 
 
 def _by_prefix(items: dict[str, Any], prefix: str, *, excluding: str = "Hook") -> dict[str, Any]:
@@ -473,7 +480,22 @@ def messaging_checks(state: dict[str, Any]) -> list[str]:
     (async_config,) = _by_prefix(state["async_configs"], "CatalogExportFunction")
     assert async_config["MaximumRetryAttempts"] == 2 and async_config["DestinationConfig"]["OnFailure"]["Destination"], async_config
     done.append("export: daily schedule on the live alias, async retries 2, on-failure destination")
+    done.append(encryption_check(state))
     return done
+
+
+def encryption_check(state: dict[str, Any]) -> str:
+    """Every queue and topic of the function stacks is encrypted with a key that exists (customer-managed keys),
+    or every queue with SQS-managed keys and every topic with alias/aws/sns; never a mix."""
+    queues, topics = state["queues"].values(), state["topics"].values()
+    if any(queue["kms_key"] for queue in queues):
+        unkeyed = [q["arn"] for q in queues if q["kms_key"] not in state["kms_keys"]]
+        unkeyed += [t["arn"] for t in topics if t["kms_key"] not in state["kms_keys"]]
+        assert not unkeyed, unkeyed
+        return f"{len(queues)} queues and {len(topics)} topic(s) encrypted with customer-managed keys of the emulator"
+    assert all(q["sqs_managed_sse"] == "true" for q in queues), [q for q in queues if q["sqs_managed_sse"] != "true"]
+    assert all(t["kms_key"].endswith("alias/aws/sns") for t in topics), list(topics)
+    return f"{len(queues)} queues SQS-managed encrypted, {len(topics)} topic(s) with alias/aws/sns"
 
 
 def termination_protection(deployment: Any) -> dict[str, bool]:

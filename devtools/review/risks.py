@@ -254,6 +254,9 @@ def queue_protection(stack: str, lid: str, old: dict | None, new: dict | None) -
 
     if _stays(old, new) and encrypted(_props(old)) and not encrypted(_props(new)):
         yield Risk("messaging", stack, lid, "SqsManagedSseEnabled/KmsMasterKeyId", "encrypted", "unencrypted", "Messages would rest unencrypted.")
+    elif _stays(old, new) and _props(old).get("KmsMasterKeyId") is not None and _props(new).get("KmsMasterKeyId") is None:
+        yield Risk("messaging", stack, lid, "KmsMasterKeyId", _props(old)["KmsMasterKeyId"], "SQS-managed",
+                   "The queue leaves its customer-managed key: no key policy decides any more who may read its messages.")
     yield from _turned_off("messaging", stack, lid, old, new, "RedrivePolicy", lambda v: v is not None,
                            "A message that keeps failing is no longer moved to a dead-letter queue: it is retried until it expires, then lost.")
 
@@ -274,6 +277,14 @@ def tls_only(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterab
 @rule("AWS::SNS::Topic")
 def topic_protection(stack: str, lid: str, old: dict | None, new: dict | None) -> Iterable[Risk]:
     yield from _turned_off("messaging", stack, lid, old, new, "KmsMasterKeyId", lambda v: v is not None, "Events would rest unencrypted.")
+
+    def aws_managed(key: Any) -> bool:
+        return "alias/aws/sns" in json.dumps(key)
+
+    before, after = _props(old).get("KmsMasterKeyId"), _props(new).get("KmsMasterKeyId")
+    if _stays(old, new) and before is not None and after is not None and not aws_managed(before) and aws_managed(after):
+        yield Risk("messaging", stack, lid, "KmsMasterKeyId", before, "alias/aws/sns",
+                   "The topic leaves its customer-managed key for the AWS-managed one, which every principal of the account may use through SNS.")
 
 
 @rule("AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig")

@@ -61,7 +61,7 @@ class ScheduleTrigger(TriggerBase):
         if self.service == "scheduler":
             from aws_cdk import TimeZone
             from aws_cdk import aws_scheduler as scheduler
-            from aws_cdk import aws_scheduler_targets as scheduler_targets
+            from catalog_constructs.scheduled_invoke import LambdaInvoke
 
             scheduler.Schedule(
                 fn.node.scope,
@@ -69,7 +69,8 @@ class ScheduleTrigger(TriggerBase):
                 description=f"Invokes {path} ({expression})",
                 schedule=scheduler.ScheduleExpression.expression(expression, TimeZone.of(self.time_zone)),
                 enabled=enabled,
-                target=scheduler_targets.LambdaInvoke(
+                # Delivers dead letters with the schedule's role, which this target also grants the queue's key.
+                target=LambdaInvoke(
                     fn.alias,
                     input=scheduler.ScheduleTargetInput.from_object(self.payload),
                     retry_attempts=self.retry_attempts,
@@ -82,6 +83,8 @@ class ScheduleTrigger(TriggerBase):
             from aws_cdk import aws_events as events
             from aws_cdk import aws_events_targets as events_targets
 
+            # EventBridge itself sends a rule's dead letters: the queue's key must admit it.
+            service.admit_event_rules()
             events.Rule(
                 fn.node.scope,
                 f"{fn.node.id}Schedule",

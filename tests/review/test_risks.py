@@ -249,8 +249,14 @@ def imports_queue(t):
     return next(r for lid, r in t["Resources"].items() if lid.startswith("ImportsQueue") and "DeadLetter" not in lid and r["Type"] == "AWS::SQS::Queue")
 
 
+def unencrypted(queue):
+    """The queue with no server-side encryption at all (prod's is under its stack's message key)."""
+    queue["Properties"].pop("KmsMasterKeyId", None)
+    queue["Properties"].pop("SqsManagedSseEnabled", None)
+
+
 @pytest.mark.parametrize(("edit", "prop"), [
-    (lambda t: imports_queue(t)["Properties"].pop("SqsManagedSseEnabled"), "SqsManagedSseEnabled/KmsMasterKeyId"),
+    (lambda t: unencrypted(imports_queue(t)), "SqsManagedSseEnabled/KmsMasterKeyId"),
     (lambda t: imports_queue(t)["Properties"].pop("RedrivePolicy"), "RedrivePolicy"),
     (lambda t: next(r for r in t["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping" and "DestinationConfig" in r["Properties"])["Properties"].pop("DestinationConfig"), "DestinationConfig.OnFailure.Destination"),
     (lambda t: next(r for r in t["Resources"].values() if r["Type"] == "AWS::Lambda::EventInvokeConfig")["Properties"].pop("DestinationConfig"), "DestinationConfig.OnFailure.Destination"),
@@ -260,6 +266,28 @@ def imports_queue(t):
 def test_weakened_messaging_is_a_risk(committed, edit, prop):
     risk = only(changed(committed, "prod/Service", edit))
     assert (risk.kind, risk.property) == ("messaging", prop)
+
+
+def test_a_queue_leaving_its_customer_managed_key_for_sqs_managed_encryption_is_a_risk(committed):
+    def sqs_managed(t):
+        imports_queue(t)["Properties"].pop("KmsMasterKeyId")
+        imports_queue(t)["Properties"]["SqsManagedSseEnabled"] = True
+
+    risk = only(changed(committed, "prod/Service", sqs_managed))
+    assert (risk.kind, risk.property, risk.new) == ("messaging", "KmsMasterKeyId", "SQS-managed")
+
+
+def test_a_topic_leaving_its_customer_managed_key_for_the_aws_managed_one_is_a_risk(committed):
+    def aws_managed(t):
+        topic = next(r for r in t["Resources"].values() if r["Type"] == "AWS::SNS::Topic")
+        topic["Properties"]["KmsMasterKeyId"] = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:eu-west-1:", {"Ref": "AWS::AccountId"}, ":alias/aws/sns"]]}
+
+    risk = only(changed(committed, "prod/Service", aws_managed))
+    assert (risk.kind, risk.property, risk.new) == ("messaging", "KmsMasterKeyId", "alias/aws/sns")
+
+
+def test_a_dev_queue_keeping_sqs_managed_encryption_is_no_risk(committed):
+    assert changed(committed, "dev/Service", lambda t: imports_queue(t)["Properties"].update(SqsManagedSseEnabled=True)) == []
 
 
 def test_a_removed_tls_only_policy_is_a_risk(committed):
