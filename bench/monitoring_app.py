@@ -89,7 +89,6 @@ def library_monitoring(stack, topic, things: Watched) -> None:
         ErrorCountThreshold,
         ErrorRateThreshold,
         LatencyThreshold,
-        LatencyTimeoutPercentageThreshold,
         MaxAgeThreshold,
         MaxMessageAgeThreshold,
         MaxMessageCountThreshold,
@@ -107,12 +106,14 @@ def library_monitoring(stack, topic, things: Watched) -> None:
         dashboard_factory=DefaultDashboardFactory(stack, "Dashboards", dashboard_name_prefix=stack.stack_name),
     )
     none = {"Critical": ErrorCountThreshold(max_error_count=0)}
-    for name, alias, _, stream in things.functions:
+    for name, alias, timeout, stream in things.functions:
+        # Not LatencyTimeoutPercentageThreshold: it reads the timeout of a Function only and takes 3 s for
+        # anything else, an alias included (LambdaFunctionMonitoring.ts: `(fn as Function).timeout ?? 3 s`).
         facade.monitor_lambda_function(
             lambda_function=alias, alarm_friendly_name=name, is_iterator=stream,
             add_fault_count_alarm=none, add_throttles_count_alarm=none,
-            add_latency_p90_alarm={"Warning": LatencyTimeoutPercentageThreshold(
-                max_latency_percentage_of_timeout=DURATION_SHARE_OF_TIMEOUT * 100)},
+            add_latency_p90_alarm={"Warning": LatencyThreshold(
+                max_latency=Duration.millis(timeout * 1000 * DURATION_SHARE_OF_TIMEOUT))},
             **({"add_max_iterator_age_alarm": {"Warning": MaxAgeThreshold(max_age_in_millis=ITERATOR_AGE_SECONDS * 1000)}}
                if stream else {}),
         )
