@@ -221,6 +221,10 @@ def scale_points(text: str) -> tuple[int, ...]:
     return tuple(points)
 
 
+def monitoring_points(text: str) -> tuple[int, ...]:
+    return tuple(sorted({int(n) for n in text.split(",") if n.strip()}))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -231,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"function counts of the scale section (default {','.join(map(str, POINTS))})")
     parser.add_argument("--skip-monitoring", action="store_true",
                         help="leave out cdk-monitoring-constructs against hand-written alarms (bench/monitoring.py)")
-    parser.add_argument("--monitoring", type=scale_points, default=MONITORING_POINTS, metavar="N,N,...",
+    parser.add_argument("--monitoring", type=monitoring_points, default=MONITORING_POINTS, metavar="N,N,...",
                         help=f"function counts of the monitoring section (default {','.join(map(str, MONITORING_POINTS))})")
     args = parser.parse_args(argv)
 
