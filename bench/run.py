@@ -1,4 +1,4 @@
-"""make bench: synth speed against the jsii floor, scaling, suite time, cold import, bundle size, memory.
+"""make bench: synth speed against the jsii floor, scaling, suite time, cold import, bundle size, memory, monitoring.
 
 Every figure is a median of --runs runs, measured in the same run as its baseline, and reported as
 a ratio to it, because these machines are noisy. Prints a table and writes bench/results.json.
@@ -20,6 +20,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from bench.monitoring import POINTS as MONITORING_POINTS
+from bench.monitoring import monitoring_figures, print_monitoring
 from bench.scale import POINTS, print_scale, scale_figures, scale_targets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +221,10 @@ def scale_points(text: str) -> tuple[int, ...]:
     return tuple(points)
 
 
+def monitoring_points(text: str) -> tuple[int, ...]:
+    return tuple(sorted({int(n) for n in text.split(",") if n.strip()}))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -227,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-scale", action="store_true", help="leave out the stages of --scale functions")
     parser.add_argument("--scale", type=scale_points, default=POINTS, metavar="N,N,...",
                         help=f"function counts of the scale section (default {','.join(map(str, POINTS))})")
+    parser.add_argument("--skip-monitoring", action="store_true",
+                        help="leave out cdk-monitoring-constructs against hand-written alarms (bench/monitoring.py)")
+    parser.add_argument("--monitoring", type=monitoring_points, default=MONITORING_POINTS, metavar="N,N,...",
+                        help=f"function counts of the monitoring section (default {','.join(map(str, MONITORING_POINTS))})")
     args = parser.parse_args(argv)
 
     # Other engineers' test runs share these machines: the load says how far to trust the seconds.
@@ -237,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         results["scaling"] = scaling_figures(args.runs, results["synth"]["floor_python_s"])
     if not args.skip_scale:
         results["scale"] = scale_figures(args.scale, args.runs, env_with_node(), results["synth"]["floor_python_s"])
+    if not args.skip_monitoring:
+        results["monitoring"] = monitoring_figures(args.monitoring, args.runs, env_with_node())
     if not args.skip_suite:
         results["suite"] = suite_figures()
     results["runtime"] = runtime_figures(args.runs)
@@ -261,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{section + '.' + name:<52} {shown:>12}")
     if "scale" in results:
         print_scale(results["scale"])
+    if "monitoring" in results:
+        print_monitoring(results["monitoring"])
     print()
     for name, verdict in results["targets"].items():
         value, target = verdict["value"], verdict["target"]

@@ -36,8 +36,12 @@ def extra_functions(count: int) -> tuple:
     )
 
 
-def build(app, functions: int):
-    """Add the dev stage with ``functions`` functions (and the cdk-nag rule packs) to ``app``."""
+def build(app, functions: int, alarms: dict | None = None):
+    """Add the dev stage with ``functions`` functions (and the cdk-nag rule packs) to ``app``.
+
+    :param alarms: settings laid over the dev stage's ``alarms`` (the monitoring bench turns the
+        generator's operational alarms and dashboards off for its baseline).
+    """
     from aws_cdk import Validations
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
@@ -52,7 +56,7 @@ def build(app, functions: int):
     # Each benchmark function has a path of its own: the stage stands for an account whose quota of
     # resources per REST API AWS raised (300 by default).
     api = {**dev["api"], "resource_quota": max(300, len(api_resource_paths(definition)))}
-    config = parse_stage("dev", {**dev, "api": api}, tuple(d.name for d in definition.functions),
+    config = parse_stage("dev", {**dev, "api": api, "alarms": {**dev["alarms"], **(alarms or {})}}, tuple(d.name for d in definition.functions),
                          tuple(t.name for t in definition.tables))
     ServiceStage(app, definition=definition, config=config)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
