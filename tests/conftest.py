@@ -65,10 +65,13 @@ class BackgroundDeploys:
 
     STAGES = ("dev", "prod")
 
-    def __init__(self, runs: dict[str, tuple[str, ...]] | None = None, niceness: int = 0) -> None:
-        # Run name -> local_deploy arguments (default: each stage of cdk.json).
+    def __init__(self, runs: dict[str, tuple[str, ...]] | None = None, niceness: int = 0,
+                 command: str = "devtools.emulator.local_deploy") -> None:
+        # Run name -> the command's arguments (default: each stage of cdk.json).
         self.runs = runs or {stage: ("--stage", stage) for stage in self.STAGES}
         self.niceness = niceness
+        self.command = command
+        self.after: threading.Thread | None = None
         self.results: dict[str, subprocess.CompletedProcess] = {}
         self.workdir = Path(tempfile.mkdtemp(prefix="deploy-local-state."))
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -77,10 +80,12 @@ class BackgroundDeploys:
         return self.workdir / f"{stage}.json"
 
     def _run(self) -> None:
+        if self.after is not None:
+            self.after.join()
         for stage, args in self.runs.items():
             self.results[stage] = subprocess.run(
                 [*(["nice", "-n", str(self.niceness)] if self.niceness else []),
-                 sys.executable, "-m", "devtools.emulator.local_deploy", *args,
+                 sys.executable, "-m", self.command, *args,
                  "--state-file", str(self.state_file(stage))],
                 check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
             )
@@ -100,6 +105,14 @@ DEPLOYS = BackgroundDeploys()
 # process took ~20 s more of wall time), and its tests run last (pytest_collection_modifyitems).
 SCALED_FUNCTIONS = 60
 SCALED_DEPLOY = BackgroundDeploys({"scaled": ("--functions", str(SCALED_FUNCTIONS))}, niceness=10)
+
+
+# make package's deploy (CloudFormation API only, no CDK CLI) of a fresh package of dev, under stack names
+# the CDK would not choose, for tests/test_package_deploy.py: niced, after the stages' deploys (one emulator
+# deploy at a time beside the in-process tests).
+PACKAGE_STACK_NAME_PREFIX = "team-a-dev-"
+PACKAGE_DEPLOY = BackgroundDeploys({"dev": ("--stage", "dev", "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX)},
+                                   niceness=10, command="devtools.package.deploy")
 
 
 def uses_scaled_deploy(item: pytest.Item) -> bool:
@@ -215,6 +228,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         SCALED_DEPLOY.thread.start()
     if any(item.get_closest_marker("scale") for item in session.items):
         SCALE.thread.start()
+    packaged = [item for item in session.items if "package_run" in getattr(item, "fixturenames", ())]
+    if packaged:
+        if DEPLOYS.thread.ident is not None:
+            PACKAGE_DEPLOY.after = DEPLOYS.thread
+        PACKAGE_DEPLOY.thread.start()
     upgrade = [item for item in session.items if "upgrade_run" in getattr(item, "fixturenames", ())]
     if upgrade:
         # With the stages' deploys' tests selected too, the upgrade (~15 s) runs after those deploys: one
@@ -255,6 +273,39 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
         outdir=app.outdir, templates=app.templates, validation_report=app.validation_report, synth_error=app.synth_error,
         deployments=app.deployments, cfn_lint=linting, generated=generated,
     )
+    linting.kill()
+
+
+@dataclass(frozen=True)
+class PackagedStages:
+    packages: dict[str, Path]  # stage -> its make package output, from the session's synthesis
+    again: Path  # dev packaged a second time, into another directory
+    cfn_lint: subprocess.Popen  # over every packaged template (nested ones included) and the canary
+
+
+@pytest.fixture(scope="session")
+def packaged(synthesized: SynthesizedApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PackagedStages]:
+    """make package of dev, prod and the orders stage (a group stack), dev twice; cfn-lint on them in the background."""
+    from devtools.package.writer import write_package
+    from tests.generated_stage import ORDERS_STAGE
+
+    workdir = tmp_path_factory.mktemp("dist")
+    sources = {"dev": synthesized.outdir, "prod": synthesized.outdir, ORDERS_STAGE: synthesized.generated.outdir}
+    packages = {stage: workdir / stage for stage in sources}
+    for stage, outdir in sources.items():
+        write_package(outdir, stage, packages[stage])
+    again = workdir / "again" / "dev"
+    write_package(synthesized.outdir, "dev", again)
+    canary = workdir / "cfn-lint-canary.json"
+    canary.write_text(json.dumps(CFN_LINT_CANARY))
+    linted = sorted(path for package in packages.values()
+                    for path in [*package.glob("templates/*.json"), *package.glob("artifacts/*.json")])
+    linting = subprocess.Popen(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(ROOT / ".cfnlintrc.yaml"),
+         "--format", "parseable", *map(str, linted), str(canary)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    yield PackagedStages(packages, again, linting)
     linting.kill()
 
 

@@ -26,7 +26,8 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
   has no ``ParentId``/``RootId`` in DescribeStacks and drops the ``Tags`` of its resource.
 
 ``install()`` adds, in the process that hosts the moto server:
-- ``Fn::GetStackOutput`` resolution from the named stack's outputs;
+- ``Fn::GetStackOutput`` resolution from the named stack's outputs (its ``StackName`` and ``Region`` are
+  resolved first, so a name built from a parameter, as a packaged template's ``${StackNamePrefix}Network``, works);
 - models that create the real emulated object where moto has an API for it (alias, stage, user pool,
   user pool client), so the smoke test can read them back;
 - "recorded" models for the rest: CloudFormation tracks them with a physical id and attributes, and

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devtools.package.assembly import FileAsset, PackageError
-from devtools.package.parameters import ARTIFACT_BUCKET, ARTIFACT_KEY_PREFIX, STACK_NAME_PREFIX, artifact_key, stage_wide
+from devtools.package.parameters import (
+    ARTIFACT_BUCKET,
+    ARTIFACT_KEY_PREFIX,
+    STACK_NAME_PREFIX,
+    artifact_key,
+    stage_wide,
+)
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
 

@@ -1,0 +1,83 @@
+"""The package deployed without the CDK CLI: boto3 uploads its artifacts and creates its stacks on moto.
+
+``python -m devtools.package.deploy`` packages a fresh synthesis of dev, creates the stacks in the manifest's
+order under the prefix ``team-a-dev-`` (the CDK would name them ``dev-...``) and reads the stage back as
+make deploy-local does; every assertion reads the state it fetched from the emulator (tests/conftest.py
+runs it in the background, after the stages' deploys).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from services.product_catalog.definition import DEFINITION
+from tests.conftest import PACKAGE_DEPLOY, PACKAGE_STACK_NAME_PREFIX
+
+pytestmark = pytest.mark.integration
+PREFIX = PACKAGE_STACK_NAME_PREFIX
+
+
+@pytest.fixture(scope="module")
+def package_run() -> dict:
+    result, state = PACKAGE_DEPLOY.result("dev")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return state
+
+
+def test_the_stacks_are_created_under_the_chosen_names_in_the_manifests_order(package_run, packaged):
+    manifest = json.loads((packaged.packages["dev"] / "manifest.json").read_text())
+    assert package_run["created"] == [f"{PREFIX}{s['id']}" for s in manifest["stacks"]]
+    assert package_run["deployed"]["creation_order"] == package_run["created"]
+
+
+def test_the_stacks_found_each_other_through_the_stack_name_prefix_parameter(package_run):
+    # No stack named as the CDK names them exists: each Fn::GetStackOutput resolved through the parameter.
+    readers = {name: p for name, p in package_run["parameters"].items() if "StackNamePrefix" in p}
+    assert set(readers) == {f"{PREFIX}Stateful", f"{PREFIX}Service"}
+    assert {p["StackNamePrefix"] for p in readers.values()} == {PREFIX}
+    assert all(name.startswith(PREFIX) for name in package_run["parameters"])
+
+
+def test_the_code_was_read_from_the_uploaded_artifacts(package_run):
+    service = package_run["parameters"][f"{PREFIX}Service"]
+    assert service["ArtifactBucket"] == "artifacts-123456789012-eu-west-1"
+    assert service["ArtifactKeyPrefix"] == "releases/local/"
+    keys = {key for name, key in service.items() if name.endswith("CodeKey")}
+    assert {f"releases/local/{key}" for key in keys} <= set(package_run["uploaded"])
+
+
+def test_the_deployed_package_is_the_one_the_suite_packaged_from_its_own_synthesis(package_run, packaged):
+    # Another process, another synthesis into another directory: the same bytes.
+    assert package_run["package"]["manifest_sha256"] == hashlib.sha256((packaged.packages["dev"] / "manifest.json").read_bytes()).hexdigest()
+
+
+def test_the_product_table_has_its_key_and_point_in_time_recovery(package_run):
+    (table,) = [t for lid, t in package_run["deployed"]["tables"].items() if lid.startswith("ProductTable")]
+    assert table["key_schema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["point_in_time_recovery"] == "ENABLED"
+
+
+def test_every_function_has_its_own_role_and_a_live_alias_on_a_published_version(package_run):
+    functions = package_run["deployed"]["functions"]
+    assert len(functions) == len(DEFINITION.functions) + 1  # and the product API's pre-traffic hook
+    assert all(f["role_shared_with"] == [] for f in functions.values())
+    declared = [f for lid, f in functions.items() if "Hook" not in lid]
+    assert all(list(f["aliases"]) == ["live"] and f["aliases"]["live"] != "$LATEST" for f in declared)
+
+
+def test_the_api_serves_exactly_the_declared_routes(package_run):
+    assert package_run["deployed"]["api_routes"] == sorted([r.method, r.path] for d in DEFINITION.functions for r in d.api_routes)
+
+
+def test_the_handler_works_against_the_deployed_table(package_run):
+    assert package_run["deployed"]["crud_statuses"] == [201, 200, 200, 204, 404]
+
+
+def test_teardown_deletes_the_stacks_and_keeps_the_retained_table_and_file_system(package_run):
+    destroyed = package_run["destroyed"]
+    assert destroyed["live_stacks"] == []  # dev has no termination protection
+    assert "product-dev" in destroyed["tables"]
+    assert destroyed["file_systems"] == 1
