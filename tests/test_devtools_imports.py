@@ -27,7 +27,7 @@ ALLOWED = {
     "package": {"synth", "emulator"},
 }
 COMMAND_LINES = {"devtools.review.cli", "devtools.local.invoke", "devtools.emulator.local_deploy", "devtools.emulator.upgrade",
-                 "devtools.package.__main__", "devtools.package.deploy"}
+                 "devtools.emulator.__main__", "devtools.package.__main__", "devtools.package.deploy"}
 # The one exception: the upgrade deploys with local_deploy's deployments on its emulator, twice.
 EXTENDS = {"devtools.emulator.upgrade": {"devtools.emulator.local_deploy"}}
 
