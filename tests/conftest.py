@@ -107,12 +107,18 @@ SCALED_FUNCTIONS = 60
 SCALED_DEPLOY = BackgroundDeploys({"scaled": ("--functions", str(SCALED_FUNCTIONS))}, niceness=10)
 
 
-# make package's deploy (CloudFormation API only, no CDK CLI) of a fresh package of dev, under stack names
-# the CDK would not choose, for tests/test_package_deploy.py: niced, after the stages' deploys (one emulator
-# deploy at a time beside the in-process tests).
+# make package's deploy (CloudFormation API only, no CDK CLI) of a fresh package of dev, and of the scaling
+# stage with 2 functions (a group stack, its routes in a nested stack), under stack names the CDK would not
+# choose, for tests/test_package_deploy.py: niced, after the stages' deploys (one emulator deploy at a time
+# beside the in-process tests).
+# The dev package is kept and deployed again as the one stack of its stage template (what a StackSet deploys).
 PACKAGE_STACK_NAME_PREFIX = "team-a-dev-"
-PACKAGE_DEPLOY = BackgroundDeploys({"dev": ("--stage", "dev", "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX)},
-                                   niceness=10, command="devtools.package.deploy")
+PACKAGE_KEPT = Path(tempfile.mkdtemp(prefix="package-deploy.")) / "dev"
+PACKAGE_DEPLOY = BackgroundDeploys({
+    "dev": ("--stage", "dev", "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX, "--package-out", str(PACKAGE_KEPT)),
+    "stage-template": ("--package", str(PACKAGE_KEPT), "--stage-template", "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX),
+    "grouped": ("--functions", "2", "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX),
+}, niceness=10, command="devtools.package.deploy")
 
 
 def uses_scaled_deploy(item: pytest.Item) -> bool:
@@ -299,7 +305,7 @@ def packaged(synthesized: SynthesizedApp, tmp_path_factory: pytest.TempPathFacto
     canary = workdir / "cfn-lint-canary.json"
     canary.write_text(json.dumps(CFN_LINT_CANARY))
     linted = sorted(path for package in packages.values()
-                    for path in [*package.glob("templates/*.json"), *package.glob("artifacts/*.json")])
+                    for path in [*package.glob("*.template.json"), *package.glob("templates/*.json"), *package.glob("artifacts/*.json")])
     linting = subprocess.Popen(
         [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(ROOT / ".cfnlintrc.yaml"),
          "--format", "parseable", *map(str, linted), str(canary)],

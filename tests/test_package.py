@@ -65,6 +65,7 @@ def test_every_stack_of_the_stage_has_one_packaged_template(packaged, synthesize
     manifest = manifest_of(packaged.packages[stage])
     assert sorted(s["id"] for s in manifest["stacks"]) == stacks
     assert sorted(p.name for p in (packaged.packages[stage] / "templates").iterdir()) == [f"{s}.template.json" for s in stacks]
+    assert (packaged.packages[stage] / "stage.template.json").is_file()
 
 
 @pytest.mark.parametrize("stage", (*STAGES, ORDERS_STAGE))
@@ -222,3 +223,46 @@ def test_make_package_synthesizes_then_writes_dist_of_the_stage():
     assert "cdk synth" in planned
     assert "-m devtools.package --stage prod --out dist/prod" in planned
     assert planned.index("cdk synth") < planned.index("devtools.package")
+
+
+@pytest.mark.parametrize("stage", (*STAGES, ORDERS_STAGE))
+def test_the_stage_template_nests_every_stack_after_the_stacks_it_depends_on(packaged, stage):
+    package = packaged.packages[stage]
+    manifest = manifest_of(package)
+    stage_template = json.loads((package / manifest["stage_template"]["template"]).read_text())
+    resources = stage_template["Resources"]
+    assert sorted(resources) == sorted(s["id"] for s in manifest["stacks"])
+    for stack in manifest["stacks"]:
+        assert resources[stack["id"]]["Type"] == "AWS::CloudFormation::Stack"
+        assert sorted(resources[stack["id"]].get("DependsOn", [])) == sorted(stack["depends_on"])
+
+
+@pytest.mark.parametrize("stage", (*STAGES, ORDERS_STAGE))
+def test_the_stage_template_passes_each_member_the_outputs_it_reads_from_its_siblings(packaged, stage):
+    package = packaged.packages[stage]
+    stage_template = json.loads((package / "stage.template.json").read_text())
+    passed = 0
+    for resource in stage_template["Resources"].values():
+        properties = resource["Properties"]
+        key = properties["TemplateURL"]["Fn::Sub"].rpartition("${")[2][:-1]
+        member = json.loads((package / "artifacts" / stage_template["Parameters"][key]["Default"]).read_text())
+        assert not stack_outputs_read(member)  # nothing is looked up by stack name
+        required = {name for name, p in member.get("Parameters", {}).items() if "Default" not in p}
+        assert required <= set(properties.get("Parameters", {}))
+        for value in properties.get("Parameters", {}).values():
+            if "Fn::GetAtt" in value:
+                sibling, output = value["Fn::GetAtt"]
+                sibling_template = json.loads((package / "artifacts" / stage_template["Parameters"][
+                    stage_template["Resources"][sibling]["Properties"]["TemplateURL"]["Fn::Sub"].rpartition("${")[2][:-1]]["Default"]).read_text())
+                assert output.removeprefix("Outputs.") in sibling_template["Outputs"]
+                passed += 1
+    assert passed
+
+
+def test_a_stage_above_the_operations_resource_limit_gets_no_stage_template(synthesized):
+    from devtools.package.assembly import read_stage
+    from devtools.package.stage_template import StageMember, stage_template_entry
+
+    stage = read_stage(synthesized.outdir, "dev")
+    entry = stage_template_entry(stage, [StageMember(stack, {}, "x.json", {}, 1_000) for stack in stage.stacks])
+    assert entry == {"omitted": "4000 resources in one operation; CloudFormation allows 2500: deploy the stacks one by one (templates/)"}

@@ -57,6 +57,10 @@ class LocalDeployment:
         """What the CDK puts before each stack's id in its CloudFormation name (the smoke test reads stacks by it)."""
         return f"{self.stage}-"
 
+    def stack_name(self, stack_id: str) -> str:
+        """The CloudFormation name of the stage's stack ``stack_id`` (``Service`` -> ``dev-Service``)."""
+        return f"{self.stack_name_prefix}{stack_id}"
+
     @property
     def assembly(self) -> Path:
         return self.workdir / "cdk.out"

@@ -3,6 +3,7 @@
     python -m devtools.package.deploy --stage dev                         # package a fresh synth of dev, then deploy it
     python -m devtools.package.deploy --package dist/dev --stack-name-prefix team-a-dev-
     python -m devtools.package.deploy --functions 2                       # the scaling stage: a group stack, nested routes
+    python -m devtools.package.deploy --package dist/dev --stage-template # the stage as one stack (stage.template.json)
 
 What a team without the CDK would do, in the manifest's terms: upload ``artifacts/`` under a key prefix of a
 bucket (checking each file's SHA-256 first), then create each stack of ``stacks`` in order, named
@@ -10,8 +11,10 @@ bucket (checking each file's SHA-256 first), then create each stack of ``stacks`
 every artifact key left at its default, the manifest's capabilities, tags and termination protection.
 Then it reads the stage back as make deploy-local does (devtools/emulator/smoke.py: tables, functions and
 aliases, routes, messaging, the handlers run against the deployed tables), deletes the stacks in reverse
-order (a termination-protected one stops that, as in AWS) and reads what was retained. ``--state-file``
-writes all of it as JSON (tests/test_package_deploy.py asserts on it).
+order (a termination-protected one stops that, as in AWS) and reads what was retained. ``--stage-template``
+creates the one stack of ``stage.template.json`` instead (what a StackSet deploys): its members are nested
+stacks, found through its resources. ``--state-file`` writes all of it as JSON (tests/test_package_deploy.py
+asserts on it).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class PackageDeployment:
     stack_name_prefix: str
     bucket: str
     key_prefix: str
+    stage_template: bool = False  # one stack of stage.template.json, the stacks nested in it
     timings: dict[str, float] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)  # stack names in creation order
 
@@ -60,6 +64,20 @@ class PackageDeployment:
 
         return boto3.client(service, endpoint_url=self.endpoint, region_name=self.region,
                             aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    @property
+    def root(self) -> str:
+        """The stack of the stage template."""
+        return f"{self.stack_name_prefix}Stage"
+
+    def stack_name(self, stack_id: str) -> str:
+        """The CloudFormation name of the stage's stack ``stack_id``: ``<prefix><id>``, or the stage stack's member."""
+        if not self.stage_template:
+            return f"{self.stack_name_prefix}{stack_id}"
+        pages = self.client("cloudformation").get_paginator("list_stack_resources").paginate(StackName=self.root)
+        (name,) = [r["PhysicalResourceId"] for page in pages for r in page["StackResourceSummaries"]
+                   if r["LogicalResourceId"] == stack_id]
+        return name
 
     def upload(self) -> list[str]:
         """Every artifact under the key prefix, after checking its SHA-256 against the manifest; the keys."""
@@ -78,26 +96,33 @@ class PackageDeployment:
     def overrides(self) -> dict[str, str]:
         return {ARTIFACT_BUCKET: self.bucket, ARTIFACT_KEY_PREFIX: self.key_prefix, STACK_NAME_PREFIX: self.stack_name_prefix}
 
-    def create_stacks(self) -> None:
+    def _create(self, name: str, body: bytes, parameters: dict[str, Any], capabilities: list[str],
+                tags: dict[str, str], protected: bool) -> None:
         cloudformation, s3 = self.client("cloudformation"), self.client("s3")
+        # From S3, as `aws cloudformation deploy --s3-bucket` does (the service template is above the inline limit).
+        key = f"{self.key_prefix}templates/{sha256(body)}.json"
+        s3.put_object(Bucket=self.bucket, Key=key, Body=body)
         overrides = self.overrides()
-        for stack in self.manifest["stacks"]:
-            name = f"{self.stack_name_prefix}{stack['id']}"
-            body = (self.package / stack["template"]).read_bytes()
-            if stack["inline"]:
-                source = {"TemplateBody": body.decode()}
-            else:  # above CloudFormation's inline limit: from S3, as `aws cloudformation deploy --s3-bucket` does
-                key = f"{self.key_prefix}templates/{sha256(body)}.json"
-                s3.put_object(Bucket=self.bucket, Key=key, Body=body)
-                source = {"TemplateURL": f"https://{self.bucket}.s3.{self.region}.amazonaws.com/{key}"}
-            cloudformation.create_stack(
-                StackName=name, **source, Capabilities=stack["capabilities"],
-                Parameters=[{"ParameterKey": k, "ParameterValue": overrides[k]} for k in stack["parameters"] if k in overrides],
-                Tags=[{"Key": k, "Value": v} for k, v in stack["tags"].items()],
-                EnableTerminationProtection=stack["termination_protection"],
-            )
-            cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 600})
-            self.created.append(name)
+        cloudformation.create_stack(
+            StackName=name, TemplateURL=f"https://{self.bucket}.s3.{self.region}.amazonaws.com/{key}", Capabilities=capabilities,
+            Parameters=[{"ParameterKey": k, "ParameterValue": overrides[k]} for k in parameters if k in overrides],
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()], EnableTerminationProtection=protected,
+        )
+        cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 600})
+        self.created.append(name)
+
+    def create_stacks(self) -> None:
+        manifest = self.manifest
+        if self.stage_template:
+            entry = manifest["stage_template"]
+            if "template" not in entry:
+                raise RuntimeError(f"the package has no stage template: {entry['omitted']}")
+            self._create(self.root, (self.package / entry["template"]).read_bytes(), dict.fromkeys(entry["parameters"]),
+                         manifest["stacks"][0]["capabilities"], {}, entry["termination_protection"])
+            return
+        for stack in manifest["stacks"]:
+            self._create(f"{self.stack_name_prefix}{stack['id']}", (self.package / stack["template"]).read_bytes(),
+                         stack["parameters"], stack["capabilities"], stack["tags"], stack["termination_protection"])
 
     def delete_stacks(self) -> None:
         """In reverse order; a termination-protected stack stops the teardown there, as `cdk destroy` does."""
@@ -118,8 +143,8 @@ class PackageDeployment:
             self.timings[step] = time.perf_counter() - started
 
 
-def package_stage(stage: str, functions: int | None, workdir: Path) -> Path:
-    """Synthesize the stage (in-process, or bench/scaling_app.py for ``functions``) and package it; the package."""
+def package_stage(stage: str, functions: int | None, workdir: Path, target: Path) -> Path:
+    """Synthesize the stage (in-process, or bench/scaling_app.py for ``functions``) and package it into ``target``."""
     from devtools.package.writer import write_package
 
     outdir = workdir / "cdk.out"
@@ -132,8 +157,8 @@ def package_stage(stage: str, functions: int | None, workdir: Path) -> Path:
     else:
         subprocess.run([sys.executable, str(ROOT / "bench" / "scaling_app.py"), str(functions)], check=True, cwd=ROOT,
                        env={**os.environ, "CDK_OUTDIR": str(outdir)}, capture_output=True, timeout=600)
-    write_package(outdir, stage, workdir / "dist" / stage)
-    return workdir / "dist" / stage
+    write_package(outdir, stage, target)
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--package", type=Path, help="a package written by make package (default: package the stage afresh)")
     parser.add_argument("--functions", type=int, help="package the dev stage of bench/scaling_app.py with this many functions")
+    parser.add_argument("--package-out", type=Path, help="keep the package made afresh here (default: a temporary directory)")
+    parser.add_argument("--stage-template", action="store_true", help="deploy stage.template.json as one stack (what a StackSet deploys)")
     parser.add_argument("--stack-name-prefix", help=f"name the stacks <prefix><id> (default {DEFAULT_STACK_NAME_PREFIX})")
     parser.add_argument("--key-prefix", default="releases/local/", help="key prefix of the artifacts in the bucket")
     parser.add_argument("--region", default="eu-west-1")
@@ -166,13 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="package-deploy.") as workdir:
             started = time.perf_counter()
-            package = args.package or package_stage(args.stage, args.functions, Path(workdir))
+            package = args.package or package_stage(args.stage, args.functions, Path(workdir),
+                                                    args.package_out or Path(workdir) / "dist" / args.stage)
             record["package"] = {"seconds": time.perf_counter() - started,
                                  "manifest_sha256": sha256((package / "manifest.json").read_bytes())}
             deployment = PackageDeployment(
                 args.stage, args.region, endpoint, package,
                 stack_name_prefix=args.stack_name_prefix or DEFAULT_STACK_NAME_PREFIX.format(stage=args.stage),
-                bucket=f"artifacts-{ACCOUNT}-{args.region}", key_prefix=args.key_prefix,
+                bucket=f"artifacts-{ACCOUNT}-{args.region}", key_prefix=args.key_prefix, stage_template=args.stage_template,
             )
             print(f"emulator: {endpoint} (moto, in-memory); package {package}; stacks named {deployment.stack_name_prefix}<id>")
             record["uploaded"] = deployment.timed("upload", deployment.upload)
@@ -190,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             deployment.timings["smoke"] = time.perf_counter() - started
             record["deployed"] = deployed
             save()
-            for line in smoke.smoke_checks(deployed, definition):
+            for line in smoke.smoke_checks(deployed, definition, stack_order=not args.stage_template):
                 print(f"  ok  {line}")
             protected = smoke.termination_protection(deployment)
             print("delete stacks...", flush=True)

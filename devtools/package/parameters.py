@@ -62,3 +62,10 @@ def artifact_key_names(display_names: dict[str, str], stack_path: str) -> dict[s
     taken = [name for name in names.values()]
     return {asset_id: (f"{name[:-3]}{asset_id[:8]}Key" if taken.count(name) > 1 or name in STAGE_WIDE else name)
             for asset_id, name in sorted(names.items())}
+
+
+def imported_value(stack_id: str, output_name: str) -> tuple[str, dict[str, Any]]:
+    """The parameter that carries another stack's output into a template of the stage template: name, declaration."""
+    name = f"{stack_id}{output_name}"
+    return name, Parameter(name, Type="String",
+                           Description=f"Output {output_name} of the stage's {stack_id} stack (passed by the stage template)").to_dict()

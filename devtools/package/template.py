@@ -2,7 +2,8 @@
 
 The values replaced are exactly those the assembly's asset manifest names for the stack (the bucket as the
 template's ``Fn::Sub`` spells it, each object key, and a nested stack's ``TemplateURL`` built from both),
-and the ``Fn::GetStackOutput`` references whose ``StackName`` is a stack of the same stage. The template
+and the ``Fn::GetStackOutput`` references whose ``StackName`` is a stack of the same stage (by the
+``StackNamePrefix`` parameter, or, nested in the stage template, by one parameter per value). The template
 is edited as the JSON CloudFormation reads: a troposphere round trip would re-type what CDK wrote (its
 template generator drops unknown properties and reorders), for no gain in a value-for-value replacement.
 Anything of the bootstrap left afterwards is an error, never a silent leftover.
@@ -22,6 +23,7 @@ from devtools.package.parameters import (
     ARTIFACT_KEY_PREFIX,
     STACK_NAME_PREFIX,
     artifact_key,
+    imported_value,
     stage_wide,
 )
 
@@ -75,6 +77,7 @@ def rewrite(
     stack_name_prefix: str,
     bootstrap_version_parameter: str | None,
     child_parameters: Callable[[str], Mapping[str, Any]],
+    imports_as_parameters: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The packaged copy of ``source``.
 
@@ -84,7 +87,10 @@ def rewrite(
     :param region: the stack's region: a reference to another stack in it becomes ``AWS::Region``.
     :param stack_name_prefix: the default of ``StackNamePrefix``.
     :param bootstrap_version_parameter: the SSM parameter the bootstrap version check reads, if any.
-    :param child_parameters: asset id of a nested template -> the parameters its packaged template declares.
+    :param child_parameters: asset id of a nested template -> the parameters the package added to it.
+    :param imports_as_parameters: if given, read other stacks' outputs from parameters, recorded here as
+        parameter -> (stack id, output name) (default: Fn::GetStackOutput by ``StackNamePrefix``), for a
+        template nested in the stage template, whose stacks have no names to look up.
     """
     template = copy.deepcopy(dict(source))
     _drop_bootstrap_check(template, bootstrap_version_parameter)
@@ -92,6 +98,7 @@ def rewrite(
     by_key = {a.asset.object_key: a for a in artifacts.values()}
     used: set[str] = set()
     names_stacks = False
+    imports: dict[str, Any] = {}
 
     def nested_url(value: Any) -> Artifact | None:
         """The artifact a CDK TemplateURL (Join of https://s3.<region>.<suffix>/, the bucket, /<key>) points at."""
@@ -120,6 +127,11 @@ def rewrite(
             return {"Ref": ARTIFACT_BUCKET}
         if set(value) == {"Fn::GetStackOutput"} and value["Fn::GetStackOutput"].get("StackName") in stage_stacks:
             spec = dict(value["Fn::GetStackOutput"])
+            if imports_as_parameters is not None:
+                name, declaration = imported_value(stage_stacks[spec["StackName"]], spec["OutputName"])
+                imports[name] = declaration
+                imports_as_parameters[name] = (stage_stacks[spec["StackName"]], spec["OutputName"])
+                return {"Ref": name}
             spec["StackName"] = {"Fn::Sub": f"${{{STACK_NAME_PREFIX}}}{stage_stacks[spec['StackName']]}"}
             if spec.get("Region") == region:
                 spec["Region"] = {"Ref": "AWS::Region"}
@@ -134,7 +146,7 @@ def rewrite(
         artifact = nested_url(resource.get("Properties", {}).get("TemplateURL"))
         if artifact is None:
             continue
-        # The child reads the same stage-wide and key parameters: this template declares them and passes them down.
+        # The child reads the same stage-wide, key and imported parameters: this template declares them and passes them down.
         passed = dict(child_parameters(artifact.asset.asset_id))
         arguments = resource["Properties"].setdefault("Parameters", {})
         clash = sorted(set(passed) & set(arguments))
@@ -152,6 +164,7 @@ def rewrite(
         declared[artifact.key_parameter] = artifact_key(artifact.key_parameter, artifact.asset.display_name, artifact.file_name)
     if names_stacks:
         declared[STACK_NAME_PREFIX] = stage_wide(STACK_NAME_PREFIX, stack_name_prefix)
+    declared.update(sorted(imports.items()))
     clash = sorted(set(declared) & set(template.get("Parameters", {})))
     if clash:
         raise PackageError(f"{where}: the template already declares {', '.join(clash)}, a parameter name the package uses")

@@ -3,6 +3,7 @@
     dist/<stage>/manifest.json                    stacks in deployment order, parameters, artifacts (SHA-256)
     dist/<stage>/templates/<Stack>.template.json  one per top-level stack, deployed with CloudFormation
     dist/<stage>/artifacts/<sha256>.zip|.json     function code and nested templates, uploaded to S3 as they are
+    dist/<stage>/stage.template.json              the same stacks nested in one template (StackSets, Service Catalog)
 
 Every file is a function of the assembly's content only (sorted keys, no paths, times or versions of the
 machine), so two runs, on two machines, write the same bytes.
@@ -18,6 +19,12 @@ from typing import Any
 from devtools.package.archive import sha256, zip_directory
 from devtools.package.assembly import PackageError, StackArtifact, StageAssembly, read_stage
 from devtools.package.parameters import STAGE_WIDE, artifact_key_names, stage_wide
+from devtools.package.stage_template import (
+    STAGE_TEMPLATE,
+    StageMember,
+    member_key_parameter,
+    stage_template_entry,
+)
 from devtools.package.template import Artifact, rewrite
 
 FORMAT = 1
@@ -39,13 +46,16 @@ def _is_template(source: Path) -> bool:
 class _StackPackager:
     """The packaged templates and artifacts of one top-level stack (its nested templates included)."""
 
-    def __init__(self, stage: StageAssembly, stack: StackArtifact, zips: dict[Path, bytes]) -> None:
+    def __init__(self, stage: StageAssembly, stack: StackArtifact, zips: dict[Path, bytes], *,
+                 imports_as_parameters: bool = False) -> None:
         self.stage, self.stack, self.zips = stage, stack, zips
+        # parameter -> (stack id, output name) of the values read from parameters (none: by StackNamePrefix)
+        self.imports: dict[str, tuple[str, str]] | None = {} if imports_as_parameters else None
         self.assets = {a.asset_id: a for a in stack.assets}
         self.key_names = artifact_key_names({a.asset_id: a.display_name for a in stack.assets}, stack.display_name)
         self.files: dict[str, bytes] = {}  # artifact file name -> bytes
         self.artifacts: dict[str, Artifact] = {}
-        self.parameters: dict[str, dict[str, Any]] = {}  # nested template's asset id -> its declared parameters
+        self.parameters: dict[str, dict[str, Any]] = {}  # nested template's asset id -> the parameters the package added
         self.nested: list[dict[str, Any]] = []
 
     def _artifact(self, asset_id: str) -> Artifact:
@@ -66,8 +76,9 @@ class _StackPackager:
 
     def _nested_template(self, asset_id: str) -> bytes:
         asset = self.assets[asset_id]
-        template = self.rewritten(json.loads(asset.source.read_text()), f"{self.stack.display_name}/{asset.display_name}", None)
-        self.parameters[asset_id] = template.get("Parameters", {})
+        source = json.loads(asset.source.read_text())
+        template = self.rewritten(source, f"{self.stack.display_name}/{asset.display_name}", None)
+        self.parameters[asset_id] = {k: v for k, v in template.get("Parameters", {}).items() if k not in source.get("Parameters", {})}
         data = dumps(template)
         self.nested.append({"source": asset.display_name, "file": f"artifacts/{sha256(data)}.json",
                             "parameters": sorted(template.get("Parameters", {}))})
@@ -83,8 +94,7 @@ class _StackPackager:
             template, where=where, artifacts={i: a for i, a in self.artifacts.items() if a.asset.object_key in text},
             stage_stacks={s.stack_name: s.construct_id for s in self.stage.stacks}, region=self.stack.region,
             stack_name_prefix=self.stage.stack_name_prefix, bootstrap_version_parameter=bootstrap,
-            child_parameters=lambda child: {k: v for k, v in self.parameters[child].items()
-                                            if k in STAGE_WIDE or k in self.key_names.values()},
+            child_parameters=lambda child: self.parameters[child], imports_as_parameters=self.imports,
         )
         _check_quotas(where, packaged)
         return packaged
@@ -144,11 +154,39 @@ def write_package(outdir: Path, stage_name: str, target: Path) -> dict[str, Any]
             "tags": stack.tags,
             "nested_stacks": sorted(packager.nested, key=lambda n: n["file"]),
         })
+    # The same stacks nested in one stage template (a StackSet, or Service Catalog, deploys one template):
+    # each reads the others' outputs from parameters the stage template fills from their Outputs.
+    members, stage_files, stage_uses = [], {}, []
+    for stack in stage.stacks:
+        packager = _StackPackager(stage, stack, zips, imports_as_parameters=True)
+        template = packager.rewritten(json.loads(stack.template_file.read_text()), f"{stack.display_name} (stage template)",
+                                      stack.bootstrap_version_parameter)
+        data = dumps(template)
+        nested = [json.loads(content) for name, content in packager.files.items() if name.endswith(".json")]
+        members.append(StageMember(stack, template, f"{sha256(data)}.json", packager.imports or {},
+                                   len(template["Resources"]) + sum(len(t.get("Resources", {})) for t in nested)))
+        stage_files[f"artifacts/{members[-1].file_name}"] = data
+        stage_files.update({f"artifacts/{name}": content for name, content in packager.files.items()})
+        stage_uses.append((members[-1].file_name, "stage template", member_key_parameter(stack), f"{stack.construct_id} stack"))
+        stage_uses += [(a.file_name, f"stage template/{stack.construct_id}", a.key_parameter, a.asset.display_name)
+                       for a in packager.artifacts.values()]
+    stage_entry = stage_template_entry(stage, members)
+    if "document" in stage_entry:
+        files[STAGE_TEMPLATE] = dumps(stage_entry.pop("document"))
+        stage_entry["sha256"] = sha256(files[STAGE_TEMPLATE])
+        files.update(stage_files)
+        for file_name, user, key_parameter, source in stage_uses:
+            entry = artifacts.setdefault(f"artifacts/{file_name}", {
+                "file": f"artifacts/{file_name}", "sha256": file_name.partition(".")[0],
+                "bytes": len(files[f"artifacts/{file_name}"]), "used_by": {},
+            })
+            entry["used_by"][user] = {"key_parameter": key_parameter, "source": source}
     manifest = {
         "format": FORMAT,
         "stage": stage.stage,
         "parameters": {name: stage_wide(name, stage.stack_name_prefix) for name in STAGE_WIDE},
         "stacks": stacks,
+        "stage_template": stage_entry,
         "artifacts": [artifacts[name] for name in sorted(artifacts)],
     }
     _clear(target)
