@@ -266,3 +266,17 @@ def test_a_stage_above_the_operations_resource_limit_gets_no_stage_template(synt
     stage = read_stage(synthesized.outdir, "dev")
     entry = stage_template_entry(stage, [StageMember(stack, {}, "x.json", {}, 1_000) for stack in stage.stacks])
     assert entry == {"omitted": "4000 resources in one operation; CloudFormation allows 2500: deploy the stacks one by one (templates/)"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_function_zip_holds_a_path_of_the_machine_that_built_it(packaged, stage):
+    # An installer's console script names the build checkout's interpreter (#!/<checkout>/.venv/bin/python):
+    # such a file makes the zip differ on every machine (constructs/python_bundle.py drops them).
+    import zipfile
+
+    machine = str(ROOT).encode()
+    for artifact in manifest_of(packaged.packages[stage])["artifacts"]:
+        if artifact["file"].endswith(".zip"):
+            with zipfile.ZipFile(packaged.packages[stage] / artifact["file"]) as archive:
+                leaking = [name for name in archive.namelist() if machine in archive.read(name)]
+            assert leaking == [], artifact["file"]
