@@ -2,9 +2,8 @@
 
 ``python -m devtools.package.deploy`` packages a fresh synthesis of dev, creates the stacks in the manifest's
 order under the prefix ``team-a-dev-`` (the CDK would name them ``dev-...``) and reads the stage back as
-make deploy-local does; the same package again as the one stack of its stage template (``--stage-template``,
-what a StackSet deploys); and the scaling stage with 2 functions (``--functions 2``: a group stack, its
-routes in a nested stack of the service stack). Every assertion reads the state it fetched from the
+make deploy-local does; then the same package as the one stack of its stage template (``--stage-template``,
+what a StackSet deploys: every stack nested, each reading its siblings' outputs). Every assertion reads the state it fetched from the
 emulator (tests/conftest.py runs both in the background, after the stages' deploys).
 """
 
@@ -83,31 +82,6 @@ def test_teardown_deletes_the_stacks_and_keeps_the_retained_table_and_file_syste
     assert destroyed["live_stacks"] == []  # dev has no termination protection
     assert "product-dev" in destroyed["tables"]
     assert destroyed["file_systems"] == 1
-
-
-@pytest.fixture(scope="module")
-def grouped_package_run() -> dict:
-    result, state = PACKAGE_DEPLOY.result("grouped")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return state
-
-
-def test_a_group_stack_is_created_before_the_service_stack_that_reads_it(grouped_package_run):
-    order = grouped_package_run["created"]
-    assert order.index(f"{PREFIX}Bench0Functions") < order.index(f"{PREFIX}Service")
-    assert grouped_package_run["parameters"][f"{PREFIX}Bench0Functions"]["StackNamePrefix"] == PREFIX
-
-
-def test_the_nested_route_stack_is_created_from_its_uploaded_template(grouped_package_run):
-    (nested,) = grouped_package_run["deployed"]["nested_stacks"].values()
-    assert (nested["parent"], nested["status"]) == (f"{PREFIX}Service", "CREATE_COMPLETE")
-    assert nested["resource_types"] == ["AWS::ApiGateway::Method", "AWS::ApiGateway::Resource", "AWS::Lambda::Permission"]
-
-
-def test_the_grouped_route_reaches_its_function_in_the_group_stack(grouped_package_run):
-    route = grouped_package_run["deployed"]["grouped_route"]
-    assert (route["path"], route["stack"], route["alias"]) == ("/extra1", f"{PREFIX}Bench0Functions", "live")
-    assert route["table_read"]["status"] == 200
 
 
 @pytest.fixture(scope="module")

@@ -112,16 +112,24 @@ def _check_quotas(where: str, template: dict[str, Any]) -> None:
 
 def _clear(target: Path) -> None:
     """Empty ``target`` if it holds a previous package (never a directory that is not one)."""
+    _check_target(target)
     if target.exists():
-        if any(target.iterdir()) and not (target / "manifest.json").is_file():
-            raise PackageError(f"--out: {target} is not empty and holds no package (manifest.json); choose an empty directory")
         shutil.rmtree(target)
 
 
-def write_package(outdir: Path, stage_name: str, target: Path) -> dict[str, Any]:
-    """Package the stage ``stage_name`` of the cloud assembly ``outdir`` into ``target``; returns the manifest."""
+def _check_target(target: Path) -> None:
+    if target.exists() and any(target.iterdir()) and not (target / "manifest.json").is_file():
+        raise PackageError(f"--out: {target} is not empty and holds no package (manifest.json); choose an empty directory")
+
+
+def write_package(outdir: Path, stage_name: str, target: Path, zips: dict[Path, bytes] | None = None) -> dict[str, Any]:
+    """Package the stage ``stage_name`` of the cloud assembly ``outdir`` into ``target``; returns the manifest.
+
+    :param zips: asset directory -> its zip, shared by calls that package the same assembly (default: zip afresh).
+    """
+    _check_target(target)  # before the work, not after it
     stage = read_stage(outdir, stage_name)
-    zips: dict[Path, bytes] = {}
+    zips = {} if zips is None else zips
     files: dict[str, bytes] = {}
     stacks, artifacts = [], {}
     for stack in stage.stacks:
