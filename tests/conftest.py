@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,13 +65,14 @@ class BackgroundDeploys:
 
     STAGES = ("dev", "prod")
 
-    def __init__(self, runs: dict[str, tuple[str, ...]] | None = None, niceness: int = 0,
+    def __init__(self, runs: dict[str, tuple[str, ...] | Callable[[], tuple[str, ...]]] | None = None, niceness: int = 0,
                  command: str = "devtools.emulator.local_deploy") -> None:
-        # Run name -> the command's arguments (default: each stage of cdk.json).
+        # Run name -> the command's arguments, or what gives them when the run starts (default: each stage of cdk.json).
         self.runs = runs or {stage: ("--stage", stage) for stage in self.STAGES}
         self.niceness = niceness
         self.command = command
         self.after: threading.Thread | None = None
+        self.waits_for: threading.Event | None = None  # set when what the runs' arguments name exists
         self.results: dict[str, subprocess.CompletedProcess] = {}
         self.workdir = Path(tempfile.mkdtemp(prefix="deploy-local-state."))
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -82,7 +83,10 @@ class BackgroundDeploys:
     def _run(self) -> None:
         if self.after is not None:
             self.after.join()
-        for stage, args in self.runs.items():
+        if self.waits_for is not None:
+            self.waits_for.wait(timeout=900)
+        for stage, arguments in self.runs.items():
+            args = arguments() if callable(arguments) else arguments
             self.results[stage] = subprocess.run(
                 [*(["nice", "-n", str(self.niceness)] if self.niceness else []),
                  sys.executable, "-m", self.command, *args,
@@ -107,17 +111,22 @@ SCALED_FUNCTIONS = 60
 SCALED_DEPLOY = BackgroundDeploys({"scaled": ("--functions", str(SCALED_FUNCTIONS))}, niceness=10)
 
 
-# make package's deploy (CloudFormation API only, no CDK CLI) of a fresh package of dev under stack names the
-# CDK would not choose, then of the same package as the one stack of its stage template (what a StackSet
-# deploys: its stacks nested), for tests/test_package_deploy.py: niced, after the stages' deploys (one
-# emulator deploy at a time beside the in-process tests). The scaling stage's group and nested route stacks
-# are checked on the package itself (tests/test_package.py): its deploy (--functions 2) would cost a synth.
+# make package's deploy (CloudFormation API only, no CDK CLI) of dev, packaged in its own process from the
+# session's synthesis (a synth of its own would cost ~10 s of CPU), under stack names the CDK would not
+# choose, then of the same package as the one stack of its stage template (what a StackSet deploys: its
+# stacks nested), for tests/test_package_deploy.py: niced, after the stages' deploys (one emulator deploy
+# at a time beside the in-process tests). The scaling stage's group and nested route stacks are checked on
+# the package itself (tests/test_package.py): their deploy (--functions 2) would cost a synth too.
 PACKAGE_STACK_NAME_PREFIX = "team-a-dev-"
 PACKAGE_KEPT = Path(tempfile.mkdtemp(prefix="package-deploy.")) / "dev"
+SESSION_ASSEMBLY: dict[str, Path] = {}  # "outdir": the session's synthesis, once the synthesized fixture made it
+SESSION_SYNTHESIZED = threading.Event()
 PACKAGE_DEPLOY = BackgroundDeploys({
-    "dev": ("--stage", "dev", "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX, "--package-out", str(PACKAGE_KEPT)),
+    "dev": lambda: ("--assembly", str(SESSION_ASSEMBLY["outdir"]), "--stage", "dev",
+                    "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX, "--package-out", str(PACKAGE_KEPT)),
     "stage-template": ("--package", str(PACKAGE_KEPT), "--stage-template", "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX),
 }, niceness=10, command="devtools.package.deploy")
+PACKAGE_DEPLOY.waits_for = SESSION_SYNTHESIZED
 
 
 def uses_scaled_deploy(item: pytest.Item) -> bool:
@@ -270,6 +279,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
 
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = synthesize(outdir)
+    SESSION_ASSEMBLY["outdir"] = outdir
+    SESSION_SYNTHESIZED.set()
     workdir = tmp_path_factory.mktemp("generated")
     generated = synthesize(workdir / "cdk.out", build=lambda cdk_app: build_generated_app(cdk_app, workdir))
     # cfn-lint takes ~10 s: it runs on the other core while the rest of the suite goes on.

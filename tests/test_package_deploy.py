@@ -1,28 +1,31 @@
 """The package deployed without the CDK CLI: boto3 uploads its artifacts and creates its stacks on moto.
 
-``python -m devtools.package.deploy`` packages a fresh synthesis of dev, creates the stacks in the manifest's
-order under the prefix ``team-a-dev-`` (the CDK would name them ``dev-...``) and reads the stage back as
-make deploy-local does; then the same package as the one stack of its stage template (``--stage-template``,
-what a StackSet deploys: every stack nested, each reading its siblings' outputs). Every assertion reads the state it fetched from the
-emulator (tests/conftest.py runs both in the background, after the stages' deploys).
+``python -m devtools.package.deploy`` packages dev from the session's synthesis (in a process of its own),
+creates the stacks in the manifest's order under the prefix ``team-a-dev-`` (the CDK would name them
+``dev-...``) and reads the stage back as make deploy-local does; then it deploys the same package as the one
+stack of its stage template (``--stage-template``, what a StackSet deploys: every stack nested, each reading
+its siblings' outputs). Every assertion reads the state it fetched from the emulator (tests/conftest.py runs
+both in the background, after the stages' deploys).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
 from services.product_catalog.definition import DEFINITION
-from tests.conftest import PACKAGE_DEPLOY, PACKAGE_STACK_NAME_PREFIX
+from tests.conftest import PACKAGE_DEPLOY, PACKAGE_KEPT, PACKAGE_STACK_NAME_PREFIX
 
 pytestmark = pytest.mark.integration
 PREFIX = PACKAGE_STACK_NAME_PREFIX
 
 
 @pytest.fixture(scope="module")
-def package_run() -> dict:
+def package_run(packaged) -> dict:
+    # After ``packaged``: the run packages the session's synthesis, which that fixture makes.
     result, state = PACKAGE_DEPLOY.result("dev")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return state
@@ -50,9 +53,12 @@ def test_the_code_was_read_from_the_uploaded_artifacts(package_run):
     assert {f"releases/local/{key}" for key in keys} <= set(package_run["uploaded"])
 
 
-def test_the_deployed_package_is_the_one_the_suite_packaged_from_its_own_synthesis(package_run, packaged):
-    # Another process, another synthesis into another directory: the same bytes.
-    assert package_run["package"]["manifest_sha256"] == hashlib.sha256((packaged.packages["dev"] / "manifest.json").read_bytes()).hexdigest()
+def test_the_package_another_process_wrote_has_the_same_bytes_as_the_suites(package_run, packaged):
+    def files(package: Path) -> dict[str, str]:
+        return {str(p.relative_to(package)): hashlib.sha256(p.read_bytes()).hexdigest() for p in package.rglob("*") if p.is_file()}
+
+    assert files(PACKAGE_KEPT) == files(packaged.packages["dev"])
+    assert package_run["package"]["manifest_sha256"] == files(packaged.packages["dev"])["manifest.json"]
 
 
 def test_the_product_table_has_its_key_and_point_in_time_recovery(package_run):
@@ -85,7 +91,7 @@ def test_teardown_deletes_the_stacks_and_keeps_the_retained_table_and_file_syste
 
 
 @pytest.fixture(scope="module")
-def stage_template_run() -> dict:
+def stage_template_run(packaged) -> dict:
     result, state = PACKAGE_DEPLOY.result("stage-template")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return state

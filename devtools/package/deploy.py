@@ -143,10 +143,16 @@ class PackageDeployment:
             self.timings[step] = time.perf_counter() - started
 
 
-def package_stage(stage: str, functions: int | None, workdir: Path, target: Path) -> Path:
-    """Synthesize the stage (in-process, or bench/scaling_app.py for ``functions``) and package it into ``target``."""
+def package_stage(stage: str, functions: int | None, workdir: Path, target: Path, assembly: Path | None = None) -> Path:
+    """Synthesize the stage (in-process, or bench/scaling_app.py for ``functions``) and package it into ``target``.
+
+    :param assembly: a cloud assembly already synthesized to package instead (default: synthesize afresh).
+    """
     from devtools.package.writer import write_package
 
+    if assembly is not None:
+        write_package(assembly, stage, target)
+        return target
     outdir = workdir / "cdk.out"
     if functions is None:
         from devtools.synth import cdk_context, synthesize
@@ -166,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--package", type=Path, help="a package written by make package (default: package the stage afresh)")
     parser.add_argument("--functions", type=int, help="package the dev stage of bench/scaling_app.py with this many functions")
+    parser.add_argument("--assembly", type=Path, help="package the stage of this synthesized cloud assembly (default: synthesize it)")
     parser.add_argument("--package-out", type=Path, help="keep the package made afresh here (default: a temporary directory)")
     parser.add_argument("--stage-template", action="store_true", help="deploy stage.template.json as one stack (what a StackSet deploys)")
     parser.add_argument("--stack-name-prefix", help=f"name the stacks <prefix><id> (default {DEFAULT_STACK_NAME_PREFIX})")
@@ -173,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="eu-west-1")
     parser.add_argument("--state-file", type=Path, help="write what was read back from the emulator here (JSON)")
     args = parser.parse_args(argv)
+    if args.package and args.assembly:
+        parser.error("--package deploys a package as it is; --assembly packages one: give one of them")
     if args.functions is not None and (args.stage != "dev" or args.package or args.functions < 1):
         parser.error("--functions packages the dev stage of bench/scaling_app.py (no --package) and needs at least 1 function")
     from bench.scaling_app import scaled_definition
@@ -194,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="package-deploy.") as workdir:
             started = time.perf_counter()
             package = args.package or package_stage(args.stage, args.functions, Path(workdir),
-                                                    args.package_out or Path(workdir) / "dist" / args.stage)
+                                                    args.package_out or Path(workdir) / "dist" / args.stage, args.assembly)
             record["package"] = {"seconds": time.perf_counter() - started,
                                  "manifest_sha256": sha256((package / "manifest.json").read_bytes())}
             deployment = PackageDeployment(
