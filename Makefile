@@ -18,7 +18,7 @@ NPM = $(NODE_HOME)/bin/node $(NODE_HOME)/lib/node_modules/npm/bin/npm-cli.js
 CDK = PATH="$(NODE_PATH_PREFIX):$$PATH" node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup synth test snapshot-update review bench deploy-local serve invoke-local clean
+.PHONY: setup synth test snapshot-update review bench deploy-local package serve invoke-local clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -68,6 +68,13 @@ deploy-local: setup
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.emulator.$(if $(BASE),upgrade --base $(BASE),local_deploy) \
 		--stage $(or $(STAGE),dev) $(if $(FUNCTIONS),--functions $(FUNCTIONS))
 
+# dist/$(STAGE)/: the stage as plain CloudFormation templates with code-location parameters, its code zips and
+# nested templates named by content hash, and manifest.json (README: "Shipping plain CloudFormation").
+# From the same synthesis as cdk.out (make synth first), so snapshots and make review see what ships.
+package: synth
+	@test -n "$(STAGE)" || { echo "make package: STAGE is required (a stage of cdk.json, e.g. STAGE=prod)" >&2; exit 2; }
+	$(PY) -m devtools.package --stage $(STAGE) --out dist/$(STAGE)
+
 serve: synth
 	PATH="$(NODE_PATH_PREFIX):$$PATH" $(PY) -m devtools.local.serve $(SERVE_ARGS)
 
@@ -76,4 +83,4 @@ invoke-local: setup
 	$(PY) -m devtools.local.invoke $(FUNCTION)
 
 clean:
-	rm -rf cdk.out .cache/assets .pytest_cache
+	rm -rf cdk.out dist .cache/assets .pytest_cache

@@ -36,6 +36,13 @@ def extra_functions(count: int) -> tuple:
     )
 
 
+def scaled_definition(functions: int):
+    """The catalog's definition with ``functions`` functions: its own plus ``functions - 1`` benchmark ones."""
+    from services.product_catalog.definition import DEFINITION
+
+    return DEFINITION.with_functions(*extra_functions(functions))
+
+
 def build(app, functions: int, alarms: dict | None = None):
     """Add the dev stage with ``functions`` functions (and the cdk-nag rule packs) to ``app``.
 
@@ -46,12 +53,11 @@ def build(app, functions: int, alarms: dict | None = None):
     from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
     from devtools.synth import cdk_context
-    from services.product_catalog.definition import DEFINITION
     from stacks.config import parse_stage
     from stacks.declaration_checks import api_resource_paths
     from stacks.service_stage import ServiceStage
 
-    definition = DEFINITION.with_functions(*extra_functions(functions))
+    definition = scaled_definition(functions)
     dev = cdk_context()["stages"]["dev"]
     # Each benchmark function has a path of its own: the stage stands for an account whose quota of
     # resources per REST API AWS raised (300 by default).

@@ -26,8 +26,8 @@ _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".pytest_cach
 # Assembled bundles kept (the API's is ~12 MB, a hook's a few KB): enough for the variants one
 # session synthesizes, with every function's bundle counted.
 KEEP_ASSETS = 16
-# Bump to invalidate every cached bundle when the way bundles are built changes.
-_BUNDLE_FORMAT = "1"
+# Bump to invalidate every cached bundle when the way bundles are built changes (2: no console scripts).
+_BUNDLE_FORMAT = "2"
 
 
 def _source_digest(package_dir: Path) -> str:
@@ -79,6 +79,23 @@ def _install_dependencies(requirements: Path, python_version: str, architecture:
         raise BundlingError(f"uv could not install {requirements}: {result.stderr.strip() or result.stdout.strip()}")
     for cache in target.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
+    _drop_console_scripts(target)
+
+
+def _drop_console_scripts(target: Path) -> None:
+    """Remove the console scripts an install writes to ``bin/`` and their lines in each RECORD.
+
+    The installer points their shebang at the building machine's interpreter (``#!/home/.../.venv/bin/python``):
+    a path that differs per checkout and makes the bundle's bytes differ per machine, in a script that
+    Lambda never runs.
+    """
+    scripts = target / "bin"
+    if not scripts.is_dir():
+        return
+    shutil.rmtree(scripts)
+    for record in target.glob("*.dist-info/RECORD"):
+        lines = record.read_text().splitlines(keepends=True)
+        record.write_text("".join(line for line in lines if not line.startswith("bin/")))
 
 
 def prune_cache(directory: Path, *, keep: int) -> None:

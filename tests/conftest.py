@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,10 +65,14 @@ class BackgroundDeploys:
 
     STAGES = ("dev", "prod")
 
-    def __init__(self, runs: dict[str, tuple[str, ...]] | None = None, niceness: int = 0) -> None:
-        # Run name -> local_deploy arguments (default: each stage of cdk.json).
+    def __init__(self, runs: dict[str, tuple[str, ...] | Callable[[], tuple[str, ...]]] | None = None, niceness: int = 0,
+                 command: str = "devtools.emulator.local_deploy") -> None:
+        # Run name -> the command's arguments, or what gives them when the run starts (default: each stage of cdk.json).
         self.runs = runs or {stage: ("--stage", stage) for stage in self.STAGES}
         self.niceness = niceness
+        self.command = command
+        self.after: threading.Thread | None = None
+        self.waits_for: threading.Event | None = None  # set when what the runs' arguments name exists
         self.results: dict[str, subprocess.CompletedProcess] = {}
         self.workdir = Path(tempfile.mkdtemp(prefix="deploy-local-state."))
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -77,10 +81,15 @@ class BackgroundDeploys:
         return self.workdir / f"{stage}.json"
 
     def _run(self) -> None:
-        for stage, args in self.runs.items():
+        if self.after is not None:
+            self.after.join()
+        if self.waits_for is not None:
+            self.waits_for.wait(timeout=900)
+        for stage, arguments in self.runs.items():
+            args = arguments() if callable(arguments) else arguments
             self.results[stage] = subprocess.run(
                 [*(["nice", "-n", str(self.niceness)] if self.niceness else []),
-                 sys.executable, "-m", "devtools.emulator.local_deploy", *args,
+                 sys.executable, "-m", self.command, *args,
                  "--state-file", str(self.state_file(stage))],
                 check=False, cwd=ROOT, capture_output=True, text=True, timeout=600,
             )
@@ -100,6 +109,24 @@ DEPLOYS = BackgroundDeploys()
 # process took ~20 s more of wall time), and its tests run last (pytest_collection_modifyitems).
 SCALED_FUNCTIONS = 60
 SCALED_DEPLOY = BackgroundDeploys({"scaled": ("--functions", str(SCALED_FUNCTIONS))}, niceness=10)
+
+
+# make package's deploy (CloudFormation API only, no CDK CLI) of dev, packaged in its own process from the
+# session's synthesis (a synth of its own would cost ~10 s of CPU), under stack names the CDK would not
+# choose, then of the same package as the one stack of its stage template (what a StackSet deploys: its
+# stacks nested), for tests/test_package_deploy.py: niced, after the stages' deploys (one emulator deploy
+# at a time beside the in-process tests). The scaling stage's group and nested route stacks are checked on
+# the package itself (tests/test_package.py): their deploy (--functions 2) would cost a synth too.
+PACKAGE_STACK_NAME_PREFIX = "team-a-dev-"
+PACKAGE_KEPT = Path(tempfile.mkdtemp(prefix="package-deploy.")) / "dev"
+SESSION_ASSEMBLY: dict[str, Path] = {}  # "outdir": the session's synthesis, once the synthesized fixture made it
+SESSION_SYNTHESIZED = threading.Event()
+PACKAGE_DEPLOY = BackgroundDeploys({
+    "dev": lambda: ("--assembly", str(SESSION_ASSEMBLY["outdir"]), "--stage", "dev",
+                    "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX, "--package-out", str(PACKAGE_KEPT)),
+    "stage-template": ("--package", str(PACKAGE_KEPT), "--stage-template", "--stack-name-prefix", PACKAGE_STACK_NAME_PREFIX),
+}, niceness=10, command="devtools.package.deploy")
+PACKAGE_DEPLOY.waits_for = SESSION_SYNTHESIZED
 
 
 def uses_scaled_deploy(item: pytest.Item) -> bool:
@@ -215,6 +242,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         SCALED_DEPLOY.thread.start()
     if any(item.get_closest_marker("scale") for item in session.items):
         SCALE.thread.start()
+    packaged = [item for item in session.items if "package_run" in getattr(item, "fixturenames", ())]
+    if packaged:
+        if DEPLOYS.thread.ident is not None:
+            PACKAGE_DEPLOY.after = DEPLOYS.thread
+        PACKAGE_DEPLOY.thread.start()
     upgrade = [item for item in session.items if "upgrade_run" in getattr(item, "fixturenames", ())]
     if upgrade:
         # With the stages' deploys' tests selected too, the upgrade (~15 s) runs after those deploys: one
@@ -247,6 +279,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
 
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = synthesize(outdir)
+    SESSION_ASSEMBLY["outdir"] = outdir
+    SESSION_SYNTHESIZED.set()
     workdir = tmp_path_factory.mktemp("generated")
     generated = synthesize(workdir / "cdk.out", build=lambda cdk_app: build_generated_app(cdk_app, workdir))
     # cfn-lint takes ~10 s: it runs on the other core while the rest of the suite goes on.
@@ -255,6 +289,45 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
         outdir=app.outdir, templates=app.templates, validation_report=app.validation_report, synth_error=app.synth_error,
         deployments=app.deployments, cfn_lint=linting, generated=generated,
     )
+    linting.kill()
+
+
+@dataclass(frozen=True)
+class PackagedStages:
+    packages: dict[str, Path]  # stage -> its make package output, from the session's synthesis
+    again: Path  # dev packaged a second time, into another directory
+    cfn_lint: subprocess.Popen  # over every packaged template (nested ones included) and the canary
+
+
+@pytest.fixture(scope="session")
+def packaged(synthesized: SynthesizedApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PackagedStages]:
+    """make package of dev, prod and the orders stage (a group stack), dev twice; cfn-lint on them in the background."""
+    from devtools.package.writer import write_package
+    from tests.generated_stage import ORDERS_STAGE
+
+    workdir = tmp_path_factory.mktemp("dist")
+    sources = {"dev": synthesized.outdir, "prod": synthesized.outdir, ORDERS_STAGE: synthesized.generated.outdir}
+    packages = {stage: workdir / stage for stage in sources}
+    zips: dict[Path, bytes] = {}  # the stages share bundles: each is zipped once, but for the second run of dev
+    for stage, outdir in sources.items():
+        write_package(outdir, stage, packages[stage], zips)
+    again = workdir / "again" / "dev"
+    write_package(synthesized.outdir, "dev", again)
+    canary = workdir / "cfn-lint-canary.json"
+    canary.write_text(json.dumps(CFN_LINT_CANARY))
+    # Every stack's template; the stage templates' members (the same templates, imports read from parameters)
+    # only for the orders stage, whose shapes (a group stack, a cross-stack queue) are the others' in small.
+    linted = sorted(path for stage, package in packages.items() for path in [
+        *package.glob("templates/*.json"), *package.glob("stage.template.json"),
+        *(package.glob("artifacts/*.json") if stage == ORDERS_STAGE else
+          (package / n["file"] for s in json.loads((package / "manifest.json").read_text())["stacks"] for n in s["nested_stacks"])),
+    ])
+    linting = subprocess.Popen(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(ROOT / ".cfnlintrc.yaml"),
+         "--format", "parseable", *map(str, linted), str(canary)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    yield PackagedStages(packages, again, linting)
     linting.kill()
 
 

@@ -2,7 +2,8 @@
 
 devtools.local (make serve) and devtools.review (make review) are unrelated tools: neither imports the
 other. The emulator deploy drives the handlers as make serve does, so it may use devtools.local.
-devtools.synth is shared and imports no package. What the app is built from (app.py, stacks/,
+devtools.synth is shared and imports no package. make package (devtools.package) reads an assembly, and its
+deploy uses the emulator. What the app is built from (app.py, stacks/,
 constructs/) imports no devtools module. No module imports a command line, but the upgrade (make
 deploy-local BASE=<rev>), which is deploy-local run twice, and there is no cycle.
 """
@@ -22,8 +23,11 @@ ALLOWED = {
     "local": {"synth"},
     "review": {"synth"},
     "emulator": {"synth", "local"},
+    # make package reads a synthesized assembly; its deploy uses the emulator and its smoke test.
+    "package": {"synth", "emulator"},
 }
-COMMAND_LINES = {"devtools.review.cli", "devtools.local.invoke", "devtools.emulator.local_deploy", "devtools.emulator.upgrade"}
+COMMAND_LINES = {"devtools.review.cli", "devtools.local.invoke", "devtools.emulator.local_deploy", "devtools.emulator.upgrade",
+                 "devtools.emulator.__main__", "devtools.package.__main__", "devtools.package.deploy"}
 # The one exception: the upgrade deploys with local_deploy's deployments on its emulator, twice.
 EXTENDS = {"devtools.emulator.upgrade": {"devtools.emulator.local_deploy"}}
 

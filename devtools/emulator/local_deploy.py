@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devtools.emulator.server import start_emulator
 from devtools.synth import ROOT
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -36,10 +37,9 @@ ACCOUNT = "123456789012"  # moto's default account
 
 def scaled_definition(functions: int) -> Any:
     """The definition bench/scaling_app.py builds for ``functions`` functions."""
-    from bench.scaling_app import extra_functions
-    from services.product_catalog.definition import DEFINITION
+    from bench import scaling_app
 
-    return DEFINITION.with_functions(*extra_functions(functions))
+    return scaling_app.scaled_definition(functions)
 
 
 @dataclass
@@ -51,6 +51,15 @@ class LocalDeployment:
     functions: int | None = None  # the scaling stage of this many functions instead of the cdk.json stage
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def stack_name_prefix(self) -> str:
+        """What the CDK puts before each stack's id in its CloudFormation name (the smoke test reads stacks by it)."""
+        return f"{self.stage}-"
+
+    def stack_name(self, stack_id: str) -> str:
+        """The CloudFormation name of the stage's stack ``stack_id`` (``Service`` -> ``dev-Service``)."""
+        return f"{self.stack_name_prefix}{stack_id}"
 
     @property
     def assembly(self) -> Path:
@@ -123,19 +132,6 @@ class LocalDeployment:
             print("  destroy stopped at a termination-protected stack (as in AWS)")
 
 
-def start_emulator() -> tuple[Any, str]:
-    """A moto server on 127.0.0.1 with the adapter installed; returns (server, endpoint URL)."""
-    from moto.server import ThreadedMotoServer
-
-    from devtools.emulator import moto_adapter
-
-    moto_adapter.install()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=bool(os.environ.get("MOTO_VERBOSE")))
-    server.start()
-    _, port = server.get_host_and_port()
-    return server, f"http://localhost:{port}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", default="dev")
@@ -178,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             record["protected"] = protected
             record["destroyed"] = smoke.destroyed_state(deployment)
             save()
-            for line in smoke.destroy_checks(args.stage, protected, record["destroyed"]):
+            for line in smoke.destroy_checks(deployment.stack_name_prefix, protected, record["destroyed"]):
                 print(f"  ok  {line}")
             record["timings"] = deployment.timings
             save()

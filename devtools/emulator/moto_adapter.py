@@ -23,10 +23,12 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
   the TemplateURL from its own S3 (where `cdk deploy` published the ``.nested.template.json`` asset),
   resolves the parameters the parent passes, creates the nested resources (``Fn::GetStackOutput``
   in them resolved as below) and deletes the nested stack with its parent. But the nested stack
-  has no ``ParentId``/``RootId`` in DescribeStacks and drops the ``Tags`` of its resource.
+  has no ``ParentId``/``RootId`` in DescribeStacks and drops the ``Tags`` of its resource, and its
+  ``Outputs.<Name>`` are not attributes for ``Fn::GetAtt``.
 
 ``install()`` adds, in the process that hosts the moto server:
-- ``Fn::GetStackOutput`` resolution from the named stack's outputs;
+- ``Fn::GetStackOutput`` resolution from the named stack's outputs (its ``StackName`` and ``Region`` are
+  resolved first, so a name built from a parameter, as a packaged template's ``${StackNamePrefix}Network``, works);
 - models that create the real emulated object where moto has an API for it (alias, stage, user pool,
   user pool client), so the smoke test can read them back;
 - "recorded" models for the rest: CloudFormation tracks them with a physical id and attributes, and
@@ -439,7 +441,21 @@ def install() -> None:
     _kms_tags_in_api_shape()
     _enforce_termination_protection()
     _nested_stacks_know_their_parent()
+    _nested_stack_outputs_by_get_att()
     _installed = True
+
+
+def _nested_stack_outputs_by_get_att() -> None:
+    """``Fn::GetAtt <NestedStack>.Outputs.<Name>`` is the nested stack's output (the package's stage template
+    passes one member's outputs to another so); moto's stack answers no attribute."""
+    from moto.cloudformation.models import Stack
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:  # type: ignore[no-untyped-def]
+        if not attribute_name.startswith("Outputs."):
+            raise NotImplementedError(f"Fn::GetAtt {attribute_name} of a nested stack")
+        return self.output_map[attribute_name.removeprefix("Outputs.")].value
+
+    Stack.get_cfn_attribute = get_cfn_attribute
 
 
 def _nested_stacks_know_their_parent() -> None:

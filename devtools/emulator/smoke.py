@@ -7,7 +7,9 @@ not on the printed lines.
 
 Each takes the ``ServiceDefinition`` that was deployed (default: the catalog's): a function group is a
 stack of its own (``<stage>-<Group>Functions``) and its routes a nested stack of ``<stage>-Service``,
-so what to read and what to expect follow from the declarations.
+so what to read and what to expect follow from the declarations. Stacks are found by the deployment's
+``stack_name(id)`` and ``stack_name_prefix`` (``dev-<id>`` as the CDK names them; the package's deploy
+may choose another prefix, or nest them all in one stage stack).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def group_stacks(definition: ServiceDefinition) -> list[str]:
 
 def _stack_resources(deployment: Any, stack: str) -> dict[str, dict[str, str]]:
     pages = deployment.client("cloudformation").get_paginator("list_stack_resources").paginate(
-        StackName=stack if stack.startswith(f"{deployment.stage}-") else f"{deployment.stage}-{stack}"
+        StackName=stack if stack.startswith(deployment.stack_name_prefix) else deployment.stack_name(stack)
     )
     # moto lists each resource it skipped (AWS::CDK::Metadata, types it has no model for) with no id or type.
     return {r["LogicalResourceId"]: {"type": r["ResourceType"], "id": r["PhysicalResourceId"]}
@@ -48,7 +50,7 @@ def stack_state(deployment: Any) -> dict[str, Any]:
     (by ``ParentId``), each with its logical id in its parent, tags and resources."""
     cloudformation = deployment.client("cloudformation")
     stacks = [s for page in cloudformation.get_paginator("describe_stacks").paginate() for s in page["Stacks"]
-              if s["StackName"].startswith(f"{deployment.stage}-")]
+              if s["StackName"].startswith(deployment.stack_name_prefix)]
     by_id = {s["StackId"]: s for s in stacks}
     nested: dict[str, dict[str, Any]] = {}
     for stack in (s for s in stacks if s.get("ParentId")):
@@ -73,7 +75,7 @@ def stack_state(deployment: Any) -> dict[str, Any]:
 def deployed_state(deployment: Any, definition: ServiceDefinition = DEFINITION) -> dict[str, Any]:
     """Stacks, tables, functions (configuration, aliases, who shares their role, their stack) and API routes, as deployed."""
     stateful = _stack_resources(deployment, "Stateful")
-    function_stacks = {f"{deployment.stage}-{name}": _stack_resources(deployment, name) for name in ["Service", *group_stacks(definition)]}
+    function_stacks = {deployment.stack_name(name): _stack_resources(deployment, name) for name in ["Service", *group_stacks(definition)]}
     # Looked up by type below (functions, queues, topics, the API): their logical ids come from names
     # declared once per stage, so merging the stacks' resources loses none of them.
     service = {lid: r for resources in function_stacks.values() for lid, r in resources.items()}
@@ -114,12 +116,13 @@ def deployed_state(deployment: Any, definition: ServiceDefinition = DEFINITION) 
     )
     return {
         "stage": deployment.stage,
+        "stack_name_prefix": deployment.stack_name_prefix,
         **stack_state(deployment),
         "tables": tables,
         "functions": functions,
         "api_id": api_id,
         "api_routes": routes,
-        "service_resource_types": sorted({r["type"] for r in function_stacks[f"{deployment.stage}-Service"].values()}),
+        "service_resource_types": sorted({r["type"] for r in function_stacks[deployment.stack_name("Service")].values()}),
         **messaging_state(deployment, service, functions),
         "monitoring": monitoring_state(deployment, definition),
     }
@@ -356,9 +359,13 @@ def _run_traffic_hook(hook_environment: dict[str, str], target_handler: Any) -> 
     return {"invoked": invoked, "reports": reports}
 
 
-def smoke_checks(state: dict[str, Any], definition: ServiceDefinition = DEFINITION) -> list[str]:
-    """One line per check of a deployed state; raises AssertionError on the first thing wrong."""
-    done = group_checks(state, definition)
+def smoke_checks(state: dict[str, Any], definition: ServiceDefinition = DEFINITION, *, stack_order: bool = True) -> list[str]:
+    """One line per check of a deployed state; raises AssertionError on the first thing wrong.
+
+    :param stack_order: check the top-level stacks' order and the group stacks (default); off for a stage
+        deployed as one stack whose members are nested stacks.
+    """
+    done = group_checks(state, definition) if stack_order else []
     table = _by_prefix(state["tables"], "ProductTable")
     assert table["key_schema"] == [{"AttributeName": "id", "KeyType": "HASH"}], table
     assert table["point_in_time_recovery"] == "ENABLED", table
@@ -402,21 +409,21 @@ def smoke_checks(state: dict[str, Any], definition: ServiceDefinition = DEFINITI
 
 def group_checks(state: dict[str, Any], definition: ServiceDefinition) -> list[str]:
     """Each group stack deployed before the service stack; each group's routes a nested stack of it."""
-    stage = state["stage"]
-    groups = [f"{stage}-{name}" for name in group_stacks(definition)]
+    stage, prefix = state["stage"], state["stack_name_prefix"]
+    groups = [f"{prefix}{name}" for name in group_stacks(definition)]
     # The alarm stack has no dependency on the network (either may come first), but precedes every
     # stack whose alarms notify it; the rest deploy in their dependency order.
     order = state["creation_order"]
-    expected = [f"{stage}-Network", f"{stage}-Stateful", *groups, f"{stage}-Service"]
+    expected = [f"{prefix}Network", f"{prefix}Stateful", *groups, f"{prefix}Service"]
     assert [name for name in order if not name.endswith("-Alarms")] == expected, order
-    if f"{stage}-Alarms" in order:
-        assert order.index(f"{stage}-Alarms") < order.index(groups[0] if groups else f"{stage}-Service"), order
+    if f"{prefix}Alarms" in order:
+        assert order.index(f"{prefix}Alarms") < order.index(groups[0] if groups else f"{prefix}Service"), order
     assert set(state["stacks"].values()) == {"CREATE_COMPLETE"}, state["stacks"]
     routed = sorted({d.group for d in definition.functions if d.group and d.api_routes})
     nested = {child["logical_id"].split("Routes", 1)[0]: child for child in state["nested_stacks"].values()}
     assert sorted(nested) == [pascal(group) for group in routed], state["nested_stacks"]
     for child in nested.values():
-        assert child["parent"] == child["root"] == f"{stage}-Service" and child["status"] == "CREATE_COMPLETE", child
+        assert child["parent"] == child["root"] == f"{prefix}Service" and child["status"] == "CREATE_COMPLETE", child
         assert child["tags"] == {"service": definition.name, "stage": stage}, child
         assert child["resource_types"] == ["AWS::ApiGateway::Method", "AWS::ApiGateway::Resource", "AWS::Lambda::Permission"], child
     grouped = sum(1 for d in definition.functions if d.group)
@@ -426,7 +433,7 @@ def group_checks(state: dict[str, Any], definition: ServiceDefinition) -> list[s
     if groups:
         resources = sum(child["resources"] for child in nested.values())
         done.append(f"{grouped} functions in {len(groups)} group stacks; their routes in {len(nested)} nested stacks "
-                    f"of {stage}-Service ({resources} resources)")
+                    f"of {prefix}Service ({resources} resources)")
     return done
 
 
@@ -436,8 +443,7 @@ def grouped_route_checks(state: dict[str, Any], definition: ServiceDefinition) -
         assert not any(d.group and d.api_routes for d in definition.functions), "a grouped route was not exercised"
         return []
     grouped = state["grouped_route"]
-    stage = state["stage"]
-    assert grouped["stack"] == f"{stage}-{pascal(grouped['group'])}Functions", grouped
+    assert grouped["stack"] == f"{state['stack_name_prefix']}{pascal(grouped['group'])}Functions", grouped
     assert grouped["alias"] == "live" and grouped["version"] not in (None, "$LATEST"), grouped
     route = grouped["route"]
     assert route["status"] != 403, route  # API Gateway's answer for a route it does not have
@@ -501,7 +507,7 @@ def encryption_check(state: dict[str, Any]) -> str:
 def termination_protection(deployment: Any) -> dict[str, bool]:
     """Stack name -> whether it is termination protected (read before destroying)."""
     stacks = deployment.client("cloudformation").describe_stacks()["Stacks"]
-    return {s["StackName"]: bool(s.get("EnableTerminationProtection")) for s in stacks if s["StackName"].startswith(f"{deployment.stage}-")}
+    return {s["StackName"]: bool(s.get("EnableTerminationProtection")) for s in stacks if s["StackName"].startswith(deployment.stack_name_prefix)}
 
 
 def destroyed_state(deployment: Any) -> dict[str, Any]:
@@ -509,7 +515,7 @@ def destroyed_state(deployment: Any) -> dict[str, Any]:
     cloudformation = deployment.client("cloudformation")
     live = sorted(
         s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"]
-        if s["StackStatus"] != "DELETE_COMPLETE" and s["StackName"].startswith(f"{deployment.stage}-")
+        if s["StackStatus"] != "DELETE_COMPLETE" and s["StackName"].startswith(deployment.stack_name_prefix)
     )
     return {
         "live_stacks": live,
@@ -518,14 +524,14 @@ def destroyed_state(deployment: Any) -> dict[str, Any]:
     }
 
 
-def destroy_checks(deployment_stage: str, protected: dict[str, bool], after: dict[str, Any]) -> list[str]:
+def destroy_checks(stack_name_prefix: str, protected: dict[str, bool], after: dict[str, Any]) -> list[str]:
     """Unprotected stacks are gone; a protected stack stays; the retained table and file system are there."""
     live = set(after["live_stacks"])
     # Every stack of the stage that existed before destroy, group and nested stacks included.
     names = sorted(protected)
-    assert f"{deployment_stage}-Service" not in live, live
-    if protected.get(f"{deployment_stage}-Stateful"):
-        assert f"{deployment_stage}-Stateful" in live, "a termination-protected stack was deleted"
+    assert f"{stack_name_prefix}Service" not in live, live
+    if protected.get(f"{stack_name_prefix}Stateful"):
+        assert f"{stack_name_prefix}Stateful" in live, "a termination-protected stack was deleted"
     else:
         assert not live, live
     assert any(t.startswith("product") for t in after["tables"]), after["tables"]
