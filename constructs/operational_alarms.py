@@ -60,11 +60,12 @@ def duration_near_timeout(
 ) -> cloudwatch.Alarm:
     """The function's p90 duration above ``percent_of_timeout`` of its timeout for 15 minutes."""
     _percent(percent_of_timeout, "percent_of_timeout")
+    # One 15-minute period, not three of five: a function invoked once a day has one datapoint a
+    # day, and three breaching periods in a row would never come.
     return _alarm(
         scope, construct_id,
-        metric=function.metric_duration(statistic="p90", period=Duration.minutes(5)),
+        metric=function.metric_duration(statistic="p90", period=Duration.minutes(15)),
         threshold=timeout.to_milliseconds() * percent_of_timeout / 100,
-        evaluation_periods=3,
         description=(
             f"{described_as}: p90 duration above {percent_of_timeout}% of its {timeout.to_seconds():g} s timeout for "
             "15 minutes; invocations are about to time out. First: its logs' slowest requests, then what it calls "
@@ -149,10 +150,13 @@ def table_throttles(
             period=Duration.minutes(5),
         )
 
+    # DynamoDB publishes a throttle metric only for periods that had one: without FILL the sum of a
+    # read throttle and no write throttle would be no value, and the alarm would never fire.
     return _alarm(
         scope, construct_id,
         metric=cloudwatch.MathExpression(
-            expression="reads + writes", using_metrics={"reads": events("ReadThrottleEvents"), "writes": events("WriteThrottleEvents")},
+            expression="FILL(reads, 0) + FILL(writes, 0)",
+            using_metrics={"reads": events("ReadThrottleEvents"), "writes": events("WriteThrottleEvents")},
             label="throttle events", period=Duration.minutes(5),
         ),
         threshold=threshold, comparison=GTE,
@@ -170,9 +174,21 @@ def table_system_errors(
     """Requests DynamoDB failed with a 500 (its own error), summed over ``operations``, in 5 minutes."""
     if not 1 <= len(operations) <= 10:
         raise InvalidPropError("operations", len(operations), "1 to 10 operations (CloudWatch's metrics per alarm)")
+    # Not table.metric_system_errors_for_operations: its plain sum has no value while any operation
+    # (say Scan, which the service may never call) published nothing, so the alarm could never fire.
+    errors = {
+        f"m{index}": cloudwatch.Metric(
+            namespace="AWS/DynamoDB", metric_name="SystemErrors", statistic="Sum", period=Duration.minutes(5),
+            dimensions_map={"TableName": table.table_name, "Operation": operation.value},
+        )
+        for index, operation in enumerate(operations)
+    }
     return _alarm(
         scope, construct_id,
-        metric=table.metric_system_errors_for_operations(operations=list(operations), period=Duration.minutes(5)),
+        metric=cloudwatch.MathExpression(
+            expression=" + ".join(f"FILL({name}, 0)" for name in errors), using_metrics=errors,
+            label="system errors", period=Duration.minutes(5),
+        ),
         threshold=1, comparison=GTE,
         description=(
             f"{described_as}: DynamoDB answered requests with internal errors. The SDK retries them; if it "

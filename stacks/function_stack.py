@@ -179,8 +179,9 @@ class FunctionStack(Stack):
         for name, queue in self.queues.items():
             if queue in self._own_queues:
                 self.monitoring.watch_queue(name, queue)
+        consumed = {trigger.consumed_queue() for d in definition.functions for trigger in d.triggers}
         for name, subscriber in self.subscriber_queues.items():
-            self.monitoring.watch_queue(name, subscriber)
+            self.monitoring.watch_queue(name, subscriber, consumed=name in consumed)
         if finish:
             self._finish()
 

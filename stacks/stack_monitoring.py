@@ -73,12 +73,17 @@ class StackMonitoring(Construct):
                 self, f"{cid}DurationAlarm", function=function, timeout=timeout,
                 percent_of_timeout=duration_percent or self._thresholds.duration_percent_of_timeout, described_as=described,
             ))
+        streams = [trigger.streamed_table() for trigger in declaration.triggers if trigger.streamed_table()]
         if declaration.invoked_asynchronously and self._config.has("function_async"):
             self._add(alarms.async_events_dropped(self, f"{cid}AsyncEventsDroppedAlarm", function=function, described_as=described))
+        # Asynchronous invocations and stream mappings write what fails to an on-failure queue; a
+        # record Lambda cannot write there (a key or policy mistake) is lost without this alarm.
+        if (declaration.invoked_asynchronously and self._config.has("function_async")) or (
+            streams and self._config.has("stream_iterator_age")
+        ):
             self._add(alarms.destination_delivery_failures(
                 self, f"{cid}DestinationDeliveryFailuresAlarm", function=function, described_as=described,
             ))
-        streams = [trigger.streamed_table() for trigger in declaration.triggers if trigger.streamed_table()]
         if streams and self._config.has("stream_iterator_age"):
             self._add(alarms.iterator_age(
                 self, f"{cid}IteratorAgeAlarm", function=function,
@@ -89,11 +94,15 @@ class StackMonitoring(Construct):
             if streams:
                 self.dashboard.add_stream_consumer(title=f"{described} (stream of {streams[0][0]})", function=function)
 
-    def watch_queue(self, name: str, queue: WorkQueue | SubscriberQueue) -> None:
-        """The age of the queue's oldest message, against the time its consumer has to process or give up on it."""
+    def watch_queue(self, name: str, queue: WorkQueue | SubscriberQueue, *, consumed: bool = True) -> None:
+        """The age of the queue's oldest message, against the time its consumer has to process or give up on it.
+
+        :param consumed: whether a function of the service consumes it; a queue another team reads
+            (a subscriber queue) is shown on the dashboard, but its age is that team's to watch.
+        """
         derived = int(queue.visibility_timeout.to_seconds()) * queue.max_receive_count
         max_age = self._thresholds.queue_age_seconds or max(derived, 60)
-        if self._config.has("queue_age"):
+        if consumed and self._config.has("queue_age"):
             self._add(alarms.oldest_message_age(
                 self, f"{pascal(name)}QueueAgeAlarm", queue=queue.queue, max_age=Duration.seconds(max_age),
                 described_as=f"queue {name}",
