@@ -11,6 +11,7 @@ alarm depend on another stack's resource attributes in a cycle), and each alarm 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -20,6 +21,9 @@ from aws_cdk import aws_sqs as sqs
 from catalog_constructs.errors import InvalidPropError
 
 from constructs import Construct
+
+if TYPE_CHECKING:  # imported only for types: each aws-cdk-lib module costs import time on every synth
+    from aws_cdk import aws_scheduler as scheduler
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
@@ -277,5 +281,66 @@ def file_system_burst_credits(
         description=(
             f"{described_as}: burst credits below {minimum_gib} GiB; throughput falls to the baseline when they "
             "run out. First: the read/write rate; switch to elastic throughput if it is sustained."
+        ),
+    )
+
+
+def schedule_target_errors(
+    scope: Construct, construct_id: str, *, group: scheduler.IScheduleGroup, described_as: str
+) -> cloudwatch.Alarm:
+    """EventBridge Scheduler could not invoke a target of the group (each failed attempt, retried or not), in 5 minutes."""
+    return _alarm(
+        scope, construct_id,
+        metric=group.metric_target_errors(statistic="Sum", period=Duration.minutes(5)), threshold=1, comparison=GTE,
+        description=(
+            f"{described_as}: the scheduler's invocations of a target failed (throttled, or not allowed). It "
+            "retries them; first: the target function's throttles and reserved concurrency, then the schedule's role."
+        ),
+    )
+
+
+def schedule_dropped(
+    scope: Construct, construct_id: str, *, group: scheduler.IScheduleGroup, described_as: str
+) -> cloudwatch.Alarm:
+    """Scheduled invocations of the group lost: dropped after their retries, or refused by their dead-letter queue."""
+    return _alarm(
+        scope, construct_id,
+        metric=cloudwatch.MathExpression(
+            # Reported only when it happens: FILL, so that one metric with data is not summed into nothing.
+            expression="FILL(dropped, 0) + FILL(refused, 0)",
+            using_metrics={
+                "dropped": group.metric_dropped(statistic="Sum", period=Duration.minutes(5)),
+                "refused": group.metric_failed_to_be_sent_to_dlq(statistic="Sum", period=Duration.minutes(5)),
+            },
+            label="invocations lost", period=Duration.minutes(5),
+        ),
+        threshold=1, comparison=GTE,
+        description=(
+            f"{described_as}: scheduled invocations were lost (no dead-letter queue took them). First: the "
+            "dead-letter queue's policy and key (the schedule's role must be allowed to send), then run the job by hand."
+        ),
+    )
+
+
+def rule_dropped(scope: Construct, construct_id: str, *, rule_name: str, described_as: str) -> cloudwatch.Alarm:
+    """An EventBridge rule's invocations that failed for good, or that its dead-letter queue refused, in 5 minutes."""
+
+    def events(name: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/Events", metric_name=name, dimensions_map={"RuleName": rule_name}, statistic="Sum",
+            period=Duration.minutes(5),
+        )
+
+    return _alarm(
+        scope, construct_id,
+        metric=cloudwatch.MathExpression(
+            expression="FILL(failed, 0) + FILL(refused, 0)",
+            using_metrics={"failed": events("FailedInvocations"), "refused": events("InvocationsFailedToBeSentToDlq")},
+            label="invocations lost", period=Duration.minutes(5),
+        ),
+        threshold=1, comparison=GTE,
+        description=(
+            f"{described_as}: the rule's invocations failed for good or its dead-letter queue refused them. First: the "
+            "dead-letter queue's policy and key, the function's resource policy, then run the job by hand."
         ),
     )

@@ -64,7 +64,7 @@ class Settings(BaseModel):
 # cannot be: rollback and "nothing is lost" depend on them.
 ALARM_KINDS = (
     "function_duration", "function_async", "stream_iterator_age", "queue_age",
-    "table_throttles", "table_errors", "api_latency", "api_4xx", "file_system",
+    "table_throttles", "table_errors", "api_latency", "api_4xx", "file_system", "schedule",
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -126,6 +127,16 @@ class FunctionStack(Stack):
         self._routes: list[ApiMethod] = []
         self._api_facing: list[ServiceFunction] = []
 
+        # The name of the stack's dashboard and schedule group: dashboards are global to an account.
+        self.monitoring_name = "-".join((config.name, definition.name, *((group,) if group else ())))
+        self.monitoring = StackMonitoring(
+            self, "Monitoring", config=config.alarms, dashboard_name=self.monitoring_name,
+            description=(
+                f"Functions of group **{group}** of {definition.name} ({config.name})" if group
+                else f"The API, tables and ungrouped functions of {definition.name} ({config.name})"
+            ),
+        )
+        self._schedule_group: Any = None
         self.queues = shared.queues
         for declaration in functions:
             for trigger in declaration.triggers:
@@ -162,14 +173,6 @@ class FunctionStack(Stack):
             for fn in self._api_facing:
                 fn.add_rollback_alarm(alarm)
             self._release_alarms.append(alarm)
-        self.monitoring = StackMonitoring(
-            self, "Monitoring", config=config.alarms,
-            dashboard_name="-".join((config.name, definition.name, *((group,) if group else ()))),
-            description=(
-                f"Functions of group **{group}** of {definition.name} ({config.name})" if group
-                else f"The API, tables and ungrouped functions of {definition.name} ({config.name})"
-            ),
-        )
         for declaration in functions:
             settings = self._settings[declaration.name]
             self.monitoring.watch_function(
@@ -279,6 +282,23 @@ class FunctionStack(Stack):
 
     def stage_schedule(self, function: FunctionDeclaration) -> str | None:
         return self._settings[function.name].schedule
+
+    def schedule_group(self) -> Any:
+        """The stack's own schedule group, named as its dashboard: Scheduler reports its metrics per group."""
+        if self._schedule_group is None:
+            from aws_cdk import RemovalPolicy
+            from aws_cdk import aws_scheduler as scheduler
+
+            # Stateless: deleting the group deletes its schedules, which are this stack's anyway (and a
+            # retained group would block the next deploy of the same name).
+            self._schedule_group = scheduler.ScheduleGroup(
+                self, "ScheduleGroup", schedule_group_name=self.monitoring_name, removal_policy=RemovalPolicy.DESTROY,
+            )
+            self.monitoring.watch_schedule_group(self._schedule_group, described_as=f"the schedules of {self.monitoring_name}")
+        return self._schedule_group
+
+    def watch_schedule_rule(self, function: FunctionDeclaration, rule_name: str) -> None:
+        self.monitoring.watch_schedule_rule(function, rule_name)
 
     # -- generation ---------------------------------------------------------------------------------
     def _shared_security_group(self) -> ec2.SecurityGroup:

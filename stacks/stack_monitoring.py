@@ -12,6 +12,8 @@ reference per function and grows with each stack, never beyond it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from catalog_constructs import operational_alarms as alarms
@@ -23,6 +25,9 @@ from catalog_constructs.subscriber_queue import SubscriberQueue
 from catalog_constructs.work_queue import WorkQueue
 
 from constructs import Construct
+
+if TYPE_CHECKING:  # imported only for types: each aws-cdk-lib module costs import time on every synth
+    from aws_cdk import aws_scheduler as scheduler
 from stacks.config import AlarmsConfig, FileSystemConfig
 from stacks.declared import pascal
 from stacks.function_declaration import FunctionDeclaration
@@ -109,6 +114,20 @@ class StackMonitoring(Construct):
             ))
         if self.dashboard:
             self.dashboard.add_queue(title=f"queue {name}", queue=queue.queue, dead_letter=queue.dead_letter.queue)
+
+    def watch_schedule_group(self, group: scheduler.IScheduleGroup, *, described_as: str) -> None:
+        """The group's failed target invocations and its lost ones (EventBridge Scheduler reports per group)."""
+        if self._config.has("schedule"):
+            self._add(alarms.schedule_target_errors(self, "ScheduleTargetErrorsAlarm", group=group, described_as=described_as))
+            self._add(alarms.schedule_dropped(self, "ScheduleDroppedAlarm", group=group, described_as=described_as))
+
+    def watch_schedule_rule(self, declaration: FunctionDeclaration, rule_name: str) -> None:
+        """A rule schedule's lost invocations."""
+        if self._config.has("schedule"):
+            self._add(alarms.rule_dropped(
+                self, f"{declaration.construct_id}ScheduleDroppedAlarm", rule_name=rule_name,
+                described_as=f"the schedule of function {declaration.name}",
+            ))
 
     def watch_table(self, name: str, table: RetainedTable) -> None:
         """Throttles of the table and each of its indexes, and DynamoDB's own errors."""

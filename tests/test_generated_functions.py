@@ -115,7 +115,7 @@ def test_what_the_example_stream_mapping_gives_up_on_goes_to_an_alarmed_queue(se
     queue_id = destination["Fn::GetAtt"][0]
     assert queue_id.startswith("ProductAuditFunctionStreamFailuresQueue")
     alarms = [a["Properties"] for a in resources_of(service, "AWS::CloudWatch::Alarm").values()]
-    assert any(a["MetricName"] == "ApproximateNumberOfMessagesVisible" and queue_id in json.dumps(a["Dimensions"]) for a in alarms)
+    assert any(a.get("MetricName") == "ApproximateNumberOfMessagesVisible" and queue_id in json.dumps(a["Dimensions"]) for a in alarms)
 
 
 def test_the_streamed_table_gets_the_view_the_trigger_asks_for(stateful):

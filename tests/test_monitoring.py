@@ -312,3 +312,26 @@ def test_each_function_stack_saves_the_log_queries_over_every_one_of_its_functio
             for query in queries:
                 assert {str(name) for name in query["Properties"]["LogGroupNames"]} == log_groups, (stack, query["Properties"]["Name"])
             assert len(queries) == 4
+
+
+def test_each_stack_with_scheduler_schedules_has_its_own_group_whose_errors_and_lost_invocations_alarm(all_templates):
+    for stack in ("prod/Service", "gen/Service"):
+        template = all_templates[stack]
+        (group_id, group), = resources_of(template, "AWS::Scheduler::ScheduleGroup").items()
+        name = group["Properties"]["Name"]
+        assert name == f"{stack.split('/')[0]}-product-catalog"
+        for schedule_id, schedule in resources_of(template, "AWS::Scheduler::Schedule").items():
+            assert schedule["Properties"]["GroupName"] == name and group_id in schedule["DependsOn"], schedule_id
+        errors = alarm(template, "ScheduleTargetErrorsAlarm")
+        assert (metric_of(errors)[0], metric_of(errors)[1]) == ("TargetErrorCount", {"ScheduleGroup": name})
+        lost = alarm(template, "ScheduleDroppedAlarm")
+        assert sorted(m["MetricStat"]["Metric"]["MetricName"] for m in lost["Metrics"] if "MetricStat" in m) == [
+            "InvocationDroppedCount", "InvocationsFailedToBeSentToDeadLetterCount"]
+
+
+def test_a_rule_schedule_alarms_on_invocations_it_lost(all_templates):
+    template = all_templates["gen/Service"]  # hourly: service="rule"
+    rule = logical_id_of(template, "HourlyFunctionSchedule", "AWS::Events::Rule")
+    lost = alarm(template, "HourlyFunctionScheduleDroppedAlarm")
+    metrics = {m["MetricStat"]["Metric"]["MetricName"]: m["MetricStat"]["Metric"]["Dimensions"] for m in lost["Metrics"] if "MetricStat" in m}
+    assert metrics == {name: [{"Name": "RuleName", "Value": {"Ref": rule}}] for name in ("FailedInvocations", "InvocationsFailedToBeSentToDlq")}

@@ -14,7 +14,7 @@ moto 5.2 deploys most resource types we use, but (measured on our dev stage):
 - it deletes stacks that have termination protection;
 - its KMS key model passes tags in the wrong shape (KeyError 'TagKey');
 - it has no CloudFormation model for ``AWS::CloudWatch::Alarm``, ``AWS::SNS::Subscription``, ``AWS::SQS::QueuePolicy``,
-  ``AWS::SNS::TopicPolicy``, ``AWS::Scheduler::Schedule`` and ``AWS::Lambda::EventInvokeConfig``
+  ``AWS::SNS::TopicPolicy``, ``AWS::Scheduler::Schedule``/``ScheduleGroup`` and ``AWS::Lambda::EventInvokeConfig``
   (created here through moto's own APIs, so the smoke test can read them back), and an EFS access
   point has no ``Ref``; an event source mapping on an alias reports the version's ARN;
 - its EFS file system, access point and Lambda version answer no ``Fn::GetAtt`` (``Arn``, ids, ``Version``),
@@ -371,7 +371,39 @@ class SchedulerSchedule(_Emulated):
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         if attribute_name == "Arn":
-            return f"arn:aws:scheduler:{self.region_name}:{self.account_id}:schedule/default/{self.id}"
+            group = self.properties.get("GroupName", "default")
+            return f"arn:aws:scheduler:{self.region_name}:{self.account_id}:schedule/{group}/{self.id}"
+        return self.id
+
+
+class SchedulerScheduleGroup(_Emulated):
+    """AWS::Scheduler::ScheduleGroup, created in moto's EventBridge Scheduler (Ref is the group's name)."""
+
+    TYPE = "AWS::Scheduler::ScheduleGroup"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Scheduler::ScheduleGroup"
+
+    @staticmethod
+    def create(props, account_id, region_name, default_id):  # type: ignore[override]
+        from moto.scheduler.models import scheduler_backends
+
+        name = props.get("Name") or default_id
+        scheduler_backends[account_id][region_name].create_schedule_group(name=name, tags=[])
+        return name
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[override]
+        from moto.scheduler.models import scheduler_backends
+
+        backend = scheduler_backends[account_id][region_name]
+        if resource_name in backend.schedule_groups:
+            backend.delete_schedule_group(resource_name)
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "Arn":
+            return f"arn:aws:scheduler:{self.region_name}:{self.account_id}:schedule-group/{self.id}"
         return self.id
 
 
@@ -416,7 +448,7 @@ def install() -> None:
     parsing.clean_json = clean_json
     # moto finds models among CloudFormationModel's direct subclasses only: ours are looked up here.
     emulated = (LambdaAlias, ApiGatewayStage, CognitoUserPool, CognitoUserPoolClient, SnsSubscription, SqsQueuePolicy,
-                CloudWatchAlarm,
+                CloudWatchAlarm, SchedulerScheduleGroup,
                 SnsTopicPolicy, SchedulerSchedule, LambdaEventInvokeConfig)
     models = {model.cloudformation_type(): model for model in emulated}
     models.update({resource_type: _recorded(resource_type) for resource_type in RECORDED_TYPES})

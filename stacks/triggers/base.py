@@ -42,6 +42,12 @@ class ServiceBinding(Protocol):
 
     def stage_schedule(self, function: FunctionDeclaration) -> str | None: ...
 
+    def schedule_group(self) -> Any:
+        """The stack's EventBridge Scheduler group (``aws_scheduler.ScheduleGroup``), watched by its alarms."""
+        ...
+
+    def watch_schedule_rule(self, function: FunctionDeclaration, rule_name: str) -> None: ...
+
 
 class LocalBinding(Protocol):
     """What `make serve` offers a trigger: the emulator's resources under local names, and its pollers."""

@@ -63,9 +63,11 @@ class ScheduleTrigger(TriggerBase):
             from aws_cdk import aws_scheduler as scheduler
             from catalog_constructs.scheduled_invoke import LambdaInvoke
 
-            scheduler.Schedule(
+            group = service.schedule_group()
+            schedule = scheduler.Schedule(
                 fn.node.scope,
                 f"{fn.node.id}Schedule",
+                schedule_group=group,
                 description=f"Invokes {path} ({expression})",
                 schedule=scheduler.ScheduleExpression.expression(expression, TimeZone.of(self.time_zone)),
                 enabled=enabled,
@@ -78,6 +80,8 @@ class ScheduleTrigger(TriggerBase):
                     dead_letter_queue=failures.queue,
                 ),
             )
+            # The group is named, so the schedule names it literally: without this nothing orders them.
+            schedule.node.add_dependency(group)
         else:
             # Imported here: only rule schedules need them, and each aws-cdk-lib module costs import time on every synth.
             from aws_cdk import aws_events as events
@@ -85,7 +89,7 @@ class ScheduleTrigger(TriggerBase):
 
             # EventBridge itself sends a rule's dead letters: the queue's key must admit it.
             service.admit_event_rules()
-            events.Rule(
+            rule = events.Rule(
                 fn.node.scope,
                 f"{fn.node.id}Schedule",
                 description=f"Invokes {path} ({expression})",
@@ -101,5 +105,6 @@ class ScheduleTrigger(TriggerBase):
                     )
                 ],
             )
+            service.watch_schedule_rule(function, rule.rule_name)
 
     # make serve runs no clock: `make invoke-local FUNCTION=<name>` sends default_event() instead.
