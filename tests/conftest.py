@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,22 @@ def _node24_first_on_path() -> None:
 
 _node24_first_on_path()
 
+
+# Folders the background jobs write to before any fixture exists (so not tmp_path_factory's), removed
+# when the session ends: the scale syntheses alone leave tens of MB each.
+_SESSION_TEMP_DIRS: list[str] = []
+
+
+def session_temp_dir(prefix: str) -> str:
+    path = tempfile.mkdtemp(prefix=prefix)
+    _SESSION_TEMP_DIRS.append(path)
+    return path
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for path in _SESSION_TEMP_DIRS:
+        shutil.rmtree(path, ignore_errors=True)
+
 # A template cfn-lint must reject: linted in the same run as ours, it proves the check can fail.
 CFN_LINT_CANARY = {"Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "Properties": {"BillingMode": "FREE"}}}}
 
@@ -74,7 +91,7 @@ class BackgroundDeploys:
         self.after: threading.Thread | None = None
         self.waits_for: threading.Event | None = None  # set when what the runs' arguments name exists
         self.results: dict[str, subprocess.CompletedProcess] = {}
-        self.workdir = Path(tempfile.mkdtemp(prefix="deploy-local-state."))
+        self.workdir = Path(session_temp_dir(prefix="deploy-local-state."))
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def state_file(self, stage: str) -> Path:
@@ -118,7 +135,7 @@ SCALED_DEPLOY = BackgroundDeploys({"scaled": ("--functions", str(SCALED_FUNCTION
 # at a time beside the in-process tests). The scaling stage's group and nested route stacks are checked on
 # the package itself (tests/test_package.py): their deploy (--functions 2) would cost a synth too.
 PACKAGE_STACK_NAME_PREFIX = "team-a-dev-"
-PACKAGE_KEPT = Path(tempfile.mkdtemp(prefix="package-deploy.")) / "dev"
+PACKAGE_KEPT = Path(session_temp_dir(prefix="package-deploy.")) / "dev"
 SESSION_ASSEMBLY: dict[str, Path] = {}  # "outdir": the session's synthesis, once the synthesized fixture made it
 SESSION_SYNTHESIZED = threading.Event()
 PACKAGE_DEPLOY = BackgroundDeploys({
@@ -145,7 +162,7 @@ class BackgroundScale:
     SCALE_FUNCTIONS = 120
 
     def __init__(self) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="scale-synth."))
+        self.workdir = Path(session_temp_dir(prefix="scale-synth."))
         self.results: dict[str, subprocess.CompletedProcess] = {}
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -204,7 +221,7 @@ class BackgroundUpgrade:
     tests/test_deploy_local_upgrade.py asserts on that."""
 
     def __init__(self) -> None:
-        self.state_file = Path(tempfile.mkdtemp(prefix="deploy-local-upgrade-state.")) / "dev.json"
+        self.state_file = Path(session_temp_dir(prefix="deploy-local-upgrade-state.")) / "dev.json"
         self.base: tuple[str, str] = ("", "")
         self.results: list[subprocess.CompletedProcess] = []
         self.after: threading.Thread | None = None
