@@ -159,26 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{step.__name__}...", flush=True)
                 step()
             print(json.dumps(deployment.outputs, indent=2))
-            started = time.perf_counter()
-            deployed = smoke.deployed_state(deployment, definition)
-            deployed.update(smoke.exercise_handlers(deployment, deployed))
-            deployed.update(smoke.exercise_grouped_route(deployment, deployed, definition))
-            deployment.timings["smoke"] = time.perf_counter() - started
-            record["deployed"] = deployed
-            save()
-            for line in smoke.smoke_checks(deployed, definition):
-                print(f"  ok  {line}")
-            protected = smoke.termination_protection(deployment)
-            print("destroy...", flush=True)
-            deployment.destroy()
-            record["protected"] = protected
-            record["destroyed"] = smoke.destroyed_state(deployment)
-            save()
-            for line in smoke.destroy_checks(deployment.stack_name_prefix, protected, record["destroyed"]):
-                print(f"  ok  {line}")
-            record["timings"] = deployment.timings
-            save()
-            print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in deployment.timings.items()))
+            smoke.check_and_remove(deployment, definition, record, save, remove=deployment.destroy, removing="destroy")
     finally:
         server.stop()
     return 0

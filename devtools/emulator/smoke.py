@@ -17,6 +17,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
@@ -539,3 +541,34 @@ def destroy_checks(stack_name_prefix: str, protected: dict[str, bool], after: di
     gone = [name for name in names if name not in live]
     return [f"stacks destroyed: {', '.join(gone)}" + (f"; kept: {', '.join(sorted(live))} (termination protection)" if live else ""),
             f"retained after destroy: tables {', '.join(after['tables'])}; {after['file_systems']} EFS file system(s)"]
+
+
+def check_and_remove(
+    deployment: Any, definition: ServiceDefinition, record: dict[str, Any], save: Callable[[], None], *,
+    remove: Callable[[], object], removing: str, stack_order: bool = True,
+) -> None:
+    """Read the deployed stage back and check it, remove its stacks with ``remove``, then check what was kept.
+
+    What was read goes into ``record``, saved with ``save`` after each step, so a failed check still
+    leaves the state it failed on. Raises AssertionError on the first thing wrong.
+    """
+    started = time.perf_counter()
+    deployed = deployed_state(deployment, definition)
+    deployed.update(exercise_handlers(deployment, deployed))
+    deployed.update(exercise_grouped_route(deployment, deployed, definition))
+    deployment.timings["smoke"] = time.perf_counter() - started
+    record["deployed"] = deployed
+    save()
+    for line in smoke_checks(deployed, definition, stack_order=stack_order):
+        print(f"  ok  {line}")
+    protected = termination_protection(deployment)
+    print(f"{removing}...", flush=True)
+    remove()
+    record["protected"] = protected
+    record["destroyed"] = destroyed_state(deployment)
+    save()
+    for line in destroy_checks(deployment.stack_name_prefix, protected, record["destroyed"]):
+        print(f"  ok  {line}")
+    record["timings"] = deployment.timings
+    save()
+    print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in deployment.timings.items()))

@@ -220,26 +220,10 @@ def main(argv: list[str] | None = None) -> int:
                 s["StackName"]: {p["ParameterKey"]: p["ParameterValue"] for p in s.get("Parameters", [])}
                 for s in deployment.client("cloudformation").describe_stacks()["Stacks"]
             }
-            started = time.perf_counter()
-            deployed = smoke.deployed_state(deployment, definition)
-            deployed.update(smoke.exercise_handlers(deployment, deployed))
-            deployed.update(smoke.exercise_grouped_route(deployment, deployed, definition))
-            deployment.timings["smoke"] = time.perf_counter() - started
-            record["deployed"] = deployed
-            save()
-            for line in smoke.smoke_checks(deployed, definition, stack_order=not args.stage_template):
-                print(f"  ok  {line}")
-            protected = smoke.termination_protection(deployment)
-            print("delete stacks...", flush=True)
-            deployment.timed("delete", deployment.delete_stacks)
-            record["protected"] = protected
-            record["destroyed"] = smoke.destroyed_state(deployment)
-            save()
-            for line in smoke.destroy_checks(deployment.stack_name_prefix, protected, record["destroyed"]):
-                print(f"  ok  {line}")
-            record["timings"] = deployment.timings
-            save()
-            print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in deployment.timings.items()))
+            smoke.check_and_remove(
+                deployment, definition, record, save, remove=lambda: deployment.timed("delete", deployment.delete_stacks),
+                removing="delete stacks", stack_order=not args.stage_template,
+            )
     finally:
         server.stop()
     return 0
