@@ -10,7 +10,7 @@ alarm depend on another stack's resource attributes in a cycle), and each alarm 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
@@ -38,6 +38,7 @@ TABLE_OPERATIONS = (
     dynamodb.Operation.BATCH_GET_ITEM, dynamodb.Operation.BATCH_WRITE_ITEM,
     dynamodb.Operation.TRANSACT_GET_ITEMS, dynamodb.Operation.TRANSACT_WRITE_ITEMS,
 )
+FIVE_MINUTES = Duration.minutes(5)
 # Requests below which the API's 4XX share is not judged (a scanner's few 404s are not an incident).
 API_MIN_REQUESTS = 50
 
@@ -56,6 +57,29 @@ def _alarm(
 def _percent(value: int, field: str) -> None:
     if not 1 <= value <= 100:
         raise InvalidPropError(field, value, "a percentage from 1 to 100")
+
+
+def _any(scope: Construct, construct_id: str, *, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
+    """An alarm on a count of things that should never happen: one is enough."""
+    return _alarm(scope, construct_id, metric=metric, threshold=1, comparison=GTE, description=description)
+
+
+def _metric(namespace: str, name: str, dimensions: Mapping[str, str], statistic: str = "Sum") -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=namespace, metric_name=name, dimensions_map=dict(dimensions), statistic=statistic, period=FIVE_MINUTES,
+    )
+
+
+def _sum(label: str, metrics: Mapping[str, cloudwatch.IMetric]) -> cloudwatch.MathExpression:
+    """The metrics summed per 5 minutes, each FILLed with 0.
+
+    DynamoDB, Scheduler and EventBridge publish such a count only for periods that had some: a sum with
+    one operand missing has no value, and an alarm on it could never fire.
+    """
+    return cloudwatch.MathExpression(
+        expression=" + ".join(f"FILL({name}, 0)" for name in metrics), using_metrics=dict(metrics), label=label,
+        period=FIVE_MINUTES,
+    )
 
 
 def duration_near_timeout(
@@ -82,10 +106,9 @@ def async_events_dropped(
     scope: Construct, construct_id: str, *, function: lambda_.IFunction, described_as: str
 ) -> cloudwatch.Alarm:
     """Asynchronous events Lambda dropped without processing them (expired, or retries spent with no destination)."""
-    return _alarm(
+    return _any(
         scope, construct_id,
         metric=function.metric("AsyncEventsDropped", statistic="Sum", period=Duration.minutes(1)),
-        threshold=1, comparison=GTE,
         description=(
             f"{described_as}: Lambda dropped asynchronous events. First: the function's errors and throttles, "
             "and its on-failure queue; raise max event age or concurrency if events expire waiting."
@@ -97,10 +120,9 @@ def destination_delivery_failures(
     scope: Construct, construct_id: str, *, function: lambda_.IFunction, described_as: str
 ) -> cloudwatch.Alarm:
     """Results Lambda could not deliver to the function's on-success or on-failure destination."""
-    return _alarm(
+    return _any(
         scope, construct_id,
         metric=function.metric("DestinationDeliveryFailures", statistic="Sum", period=Duration.minutes(1)),
-        threshold=1, comparison=GTE,
         description=(
             f"{described_as}: Lambda could not deliver invocation records to a destination queue; they are lost. "
             "First: the queue's key and policy (the function's role must be allowed to send), and whether it exists."
@@ -147,22 +169,12 @@ def table_throttles(
 ) -> cloudwatch.Alarm:
     """Read plus write throttle events of the table (or one of its global indexes) at ``threshold`` in 5 minutes."""
     dimensions = {"TableName": table.table_name, **({"GlobalSecondaryIndexName": index_name} if index_name else {})}
-
-    def events(name: str) -> cloudwatch.Metric:
-        return cloudwatch.Metric(
-            namespace="AWS/DynamoDB", metric_name=name, dimensions_map=dimensions, statistic="Sum",
-            period=Duration.minutes(5),
-        )
-
-    # DynamoDB publishes a throttle metric only for periods that had one: without FILL the sum of a
-    # read throttle and no write throttle would be no value, and the alarm would never fire.
     return _alarm(
         scope, construct_id,
-        metric=cloudwatch.MathExpression(
-            expression="FILL(reads, 0) + FILL(writes, 0)",
-            using_metrics={"reads": events("ReadThrottleEvents"), "writes": events("WriteThrottleEvents")},
-            label="throttle events", period=Duration.minutes(5),
-        ),
+        metric=_sum("throttle events", {
+            "reads": _metric("AWS/DynamoDB", "ReadThrottleEvents", dimensions),
+            "writes": _metric("AWS/DynamoDB", "WriteThrottleEvents", dimensions),
+        }),
         threshold=threshold, comparison=GTE,
         description=(
             f"{described_as}: {threshold} or more requests throttled in 5 minutes. First: a hot partition key "
@@ -180,20 +192,12 @@ def table_system_errors(
         raise InvalidPropError("operations", len(operations), "1 to 10 operations (CloudWatch's metrics per alarm)")
     # Not table.metric_system_errors_for_operations: its plain sum has no value while any operation
     # (say Scan, which the service may never call) published nothing, so the alarm could never fire.
-    errors = {
-        f"m{index}": cloudwatch.Metric(
-            namespace="AWS/DynamoDB", metric_name="SystemErrors", statistic="Sum", period=Duration.minutes(5),
-            dimensions_map={"TableName": table.table_name, "Operation": operation.value},
-        )
-        for index, operation in enumerate(operations)
-    }
-    return _alarm(
+    return _any(
         scope, construct_id,
-        metric=cloudwatch.MathExpression(
-            expression=" + ".join(f"FILL({name}, 0)" for name in errors), using_metrics=errors,
-            label="system errors", period=Duration.minutes(5),
-        ),
-        threshold=1, comparison=GTE,
+        metric=_sum("system errors", {
+            f"m{index}": _metric("AWS/DynamoDB", "SystemErrors", {"TableName": table.table_name, "Operation": operation.value})
+            for index, operation in enumerate(operations)
+        }),
         description=(
             f"{described_as}: DynamoDB answered requests with internal errors. The SDK retries them; if it "
             "persists, check the AWS Health Dashboard for DynamoDB in this region."
@@ -202,10 +206,7 @@ def table_system_errors(
 
 
 def _api_metric(api_name: str, stage_name: str, name: str, statistic: str) -> cloudwatch.Metric:
-    return cloudwatch.Metric(
-        namespace="AWS/ApiGateway", metric_name=name, dimensions_map={"ApiName": api_name, "Stage": stage_name},
-        statistic=statistic, period=Duration.minutes(5),
-    )
+    return _metric("AWS/ApiGateway", name, {"ApiName": api_name, "Stage": stage_name}, statistic)
 
 
 def api_latency(
@@ -236,7 +237,7 @@ def api_client_error_rate(
                 "errors": _api_metric(api_name, stage_name, "4XXError", "Sum"),
                 "requests": _api_metric(api_name, stage_name, "Count", "Sum"),
             },
-            label="share of requests answered 4XX", period=Duration.minutes(5),
+            label="share of requests answered 4XX", period=FIVE_MINUTES,
         ),
         threshold=rate, evaluation_periods=3,
         description=(
@@ -247,10 +248,7 @@ def api_client_error_rate(
 
 
 def _file_system_metric(file_system_id: str, name: str, statistic: str) -> cloudwatch.Metric:
-    return cloudwatch.Metric(
-        namespace="AWS/EFS", metric_name=name, dimensions_map={"FileSystemId": file_system_id},
-        statistic=statistic, period=Duration.minutes(5),
-    )
+    return _metric("AWS/EFS", name, {"FileSystemId": file_system_id}, statistic)
 
 
 def file_system_io_limit(
@@ -289,9 +287,9 @@ def schedule_target_errors(
     scope: Construct, construct_id: str, *, group: scheduler.IScheduleGroup, described_as: str
 ) -> cloudwatch.Alarm:
     """EventBridge Scheduler could not invoke a target of the group (each failed attempt, retried or not), in 5 minutes."""
-    return _alarm(
+    return _any(
         scope, construct_id,
-        metric=group.metric_target_errors(statistic="Sum", period=Duration.minutes(5)), threshold=1, comparison=GTE,
+        metric=group.metric_target_errors(statistic="Sum", period=FIVE_MINUTES),
         description=(
             f"{described_as}: the scheduler's invocations of a target failed (throttled, or not allowed). It "
             "retries them; first: the target function's throttles and reserved concurrency, then the schedule's role."
@@ -303,18 +301,12 @@ def schedule_dropped(
     scope: Construct, construct_id: str, *, group: scheduler.IScheduleGroup, described_as: str
 ) -> cloudwatch.Alarm:
     """Scheduled invocations of the group lost: dropped after their retries, or refused by their dead-letter queue."""
-    return _alarm(
+    return _any(
         scope, construct_id,
-        metric=cloudwatch.MathExpression(
-            # Reported only when it happens: FILL, so that one metric with data is not summed into nothing.
-            expression="FILL(dropped, 0) + FILL(refused, 0)",
-            using_metrics={
-                "dropped": group.metric_dropped(statistic="Sum", period=Duration.minutes(5)),
-                "refused": group.metric_failed_to_be_sent_to_dlq(statistic="Sum", period=Duration.minutes(5)),
-            },
-            label="invocations lost", period=Duration.minutes(5),
-        ),
-        threshold=1, comparison=GTE,
+        metric=_sum("invocations lost", {
+            "dropped": group.metric_dropped(statistic="Sum", period=FIVE_MINUTES),
+            "refused": group.metric_failed_to_be_sent_to_dlq(statistic="Sum", period=FIVE_MINUTES),
+        }),
         description=(
             f"{described_as}: scheduled invocations were lost (no dead-letter queue took them). First: the "
             "dead-letter queue's policy and key (the schedule's role must be allowed to send), then run the job by hand."
@@ -324,21 +316,13 @@ def schedule_dropped(
 
 def rule_dropped(scope: Construct, construct_id: str, *, rule_name: str, described_as: str) -> cloudwatch.Alarm:
     """An EventBridge rule's invocations that failed for good, or that its dead-letter queue refused, in 5 minutes."""
-
-    def events(name: str) -> cloudwatch.Metric:
-        return cloudwatch.Metric(
-            namespace="AWS/Events", metric_name=name, dimensions_map={"RuleName": rule_name}, statistic="Sum",
-            period=Duration.minutes(5),
-        )
-
-    return _alarm(
+    dimensions = {"RuleName": rule_name}
+    return _any(
         scope, construct_id,
-        metric=cloudwatch.MathExpression(
-            expression="FILL(failed, 0) + FILL(refused, 0)",
-            using_metrics={"failed": events("FailedInvocations"), "refused": events("InvocationsFailedToBeSentToDlq")},
-            label="invocations lost", period=Duration.minutes(5),
-        ),
-        threshold=1, comparison=GTE,
+        metric=_sum("invocations lost", {
+            "failed": _metric("AWS/Events", "FailedInvocations", dimensions),
+            "refused": _metric("AWS/Events", "InvocationsFailedToBeSentToDlq", dimensions),
+        }),
         description=(
             f"{described_as}: the rule's invocations failed for good or its dead-letter queue refused them. First: the "
             "dead-letter queue's policy and key, the function's resource policy, then run the job by hand."
