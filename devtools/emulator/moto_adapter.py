@@ -76,6 +76,10 @@ class _Recorded(CloudFormationModel):
     def physical_resource_id(self) -> str:
         return self.id
 
+    @classmethod
+    def cloudformation_type(cls) -> str:  # type: ignore[override]
+        return cls.TYPE
+
     @staticmethod
     def cloudformation_name_type() -> str:
         return ""
@@ -111,7 +115,7 @@ def _recorded(resource_type: str) -> type[_Recorded]:
     return type(
         "Recorded" + resource_type.replace("::", ""),
         (_Recorded,),
-        {"TYPE": resource_type, "cloudformation_type": staticmethod(lambda: resource_type)},
+        {"TYPE": resource_type},
     )
 
 
@@ -129,10 +133,6 @@ class LambdaAlias(_Recorded):
     """AWS::Lambda::Alias, created in moto's Lambda backend (Ref is the alias ARN)."""
 
     TYPE = "AWS::Lambda::Alias"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Alias"
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[override]
@@ -155,10 +155,6 @@ class ApiGatewayStage(_Recorded):
 
     TYPE = "AWS::ApiGateway::Stage"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Stage"
-
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[override]
         from moto.apigateway.models import apigateway_backends
@@ -177,10 +173,6 @@ class CognitoUserPool(_Recorded):
     """AWS::Cognito::UserPool, created in moto's Cognito backend (Ref is the pool id)."""
 
     TYPE = "AWS::Cognito::UserPool"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPool"
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[override]
@@ -207,10 +199,6 @@ class CognitoUserPoolClient(_Recorded):
     """AWS::Cognito::UserPoolClient, created in moto's Cognito backend (Ref is the client id)."""
 
     TYPE = "AWS::Cognito::UserPoolClient"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolClient"
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[override]
@@ -246,10 +234,6 @@ class SnsSubscription(_Emulated):
     TYPE = "AWS::SNS::Subscription"
 
     @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
-
-    @staticmethod
     def create(props, account_id, region_name, default_id):  # type: ignore[override]
         from moto.sns.models import sns_backends
 
@@ -271,10 +255,6 @@ class CloudWatchAlarm(_Emulated):
     """
 
     TYPE = "AWS::CloudWatch::Alarm"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
 
     @staticmethod
     def create(props, account_id, region_name, default_id):  # type: ignore[override]
@@ -318,10 +298,6 @@ class SqsQueuePolicy(_Emulated):
     TYPE = "AWS::SQS::QueuePolicy"
 
     @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
-
-    @staticmethod
     def create(props, account_id, region_name, default_id):  # type: ignore[override]
         from moto.sqs.models import sqs_backends
 
@@ -335,10 +311,6 @@ class SnsTopicPolicy(_Emulated):
     TYPE = "AWS::SNS::TopicPolicy"
 
     @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::TopicPolicy"
-
-    @staticmethod
     def create(props, account_id, region_name, default_id):  # type: ignore[override]
         from moto.sns.models import sns_backends
 
@@ -350,10 +322,6 @@ class SchedulerSchedule(_Emulated):
     """AWS::Scheduler::Schedule, created in moto's EventBridge Scheduler (Ref is the schedule name)."""
 
     TYPE = "AWS::Scheduler::Schedule"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Scheduler::Schedule"
 
     @staticmethod
     def create(props, account_id, region_name, default_id):  # type: ignore[override]
@@ -382,10 +350,6 @@ class SchedulerScheduleGroup(_Emulated):
     TYPE = "AWS::Scheduler::ScheduleGroup"
 
     @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Scheduler::ScheduleGroup"
-
-    @staticmethod
     def create(props, account_id, region_name, default_id):  # type: ignore[override]
         from moto.scheduler.models import scheduler_backends
 
@@ -411,10 +375,6 @@ class LambdaEventInvokeConfig(_Emulated):
     """AWS::Lambda::EventInvokeConfig, put in moto's Lambda (retries, event age, destinations)."""
 
     TYPE = "AWS::Lambda::EventInvokeConfig"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::EventInvokeConfig"
 
     @staticmethod
     def create(props, account_id, region_name, default_id):  # type: ignore[override]
