@@ -12,21 +12,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.product_catalog.definition import DEFINITION, EXPORTS_MOUNT
-from stacks.function_declaration import ApiRoute, ApiTrigger, FileSystemMount, FunctionDeclaration
+from services.product_catalog.definition import DEFINITION, EXPORT_LISTING
+from stacks.function_declaration import ApiRoute, ApiTrigger, FunctionDeclaration
 
 GROUPED_ROUTE = ApiRoute(method="GET", path="/extra1")
 
-EXTRA_LISTING = FunctionDeclaration(
-    name="extra-listing",
-    description="Lists the catalog exports behind GET /extra1, from a group stack",
-    package="export_listing",
-    handler="export_listing.handler.lambda_handler",
-    extra_packages=("api_cors",),
-    triggers=(ApiTrigger(routes=(GROUPED_ROUTE,)),),
-    file_system=FileSystemMount(access="read", mount_path=EXPORTS_MOUNT),
-    group="extra",
-)
+# The export listing itself (its code, packages, requirements and mount), under another name and route.
+EXTRA_LISTING = FunctionDeclaration(**{
+    **dict(EXPORT_LISTING),
+    "name": "extra-listing",
+    "description": "Lists the catalog exports behind GET /extra1, from a group stack",
+    "triggers": (ApiTrigger(routes=(GROUPED_ROUTE,)),),
+    "group": "extra",
+})
 
 GROUPED = DEFINITION.with_functions(EXTRA_LISTING)
 
